@@ -168,3 +168,5 @@ func errorText(t *testing.T, r response) string {
 	}
 	return s
 }
+
+func unmarshal(raw json.RawMessage, v any) error { return json.Unmarshal(raw, v) }

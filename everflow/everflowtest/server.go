@@ -228,6 +228,10 @@ func errorReply(status int, msg string) reply {
 // ServeHTTP implements http.Handler: count, rate limit, latency, faults,
 // auth, realm, route.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// Read the body first: net/http notices a client that went away (and
+	// cancels r.Context()) only once the body has been read, and every wait
+	// below must end when the client gives up.
+	body, bodyErr := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	page := 0
 	if r.URL.Path == PathConversions {
 		page = 1
@@ -263,11 +267,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if f := s.takeFault(r.URL.Path, page); f != nil {
-		if s.applyFault(w, r, f) {
+		if s.applyFault(w, r, body, bodyErr, f) {
 			return
 		}
 	}
-	rep := s.handle(r)
+	rep := s.handle(r, body, bodyErr)
 	if s.write(w, rep) && rep.page != 0 {
 		s.pageServed(rep.page)
 	}
@@ -315,7 +319,7 @@ func sleep(ctx context.Context, d time.Duration) bool {
 }
 
 // handle authenticates, checks the realm and routes.
-func (s *Server) handle(r *http.Request) reply {
+func (s *Server) handle(r *http.Request, body []byte, bodyErr error) reply {
 	key := r.Header.Get("X-Eflow-API-Key")
 	if key == "" {
 		return errorReply(http.StatusUnauthorized, "No Authentication Method Found")
@@ -331,11 +335,11 @@ func (s *Server) handle(r *http.Request) reply {
 	}
 	switch {
 	case p == PathConversions:
-		return s.post(r, s.conversions)
+		return post(r, body, bodyErr, s.conversions)
 	case p == PathEntityTable:
-		return s.post(r, s.entityTable)
+		return post(r, body, bodyErr, s.entityTable)
 	case p == PathDashboard:
-		return s.post(r, s.dashboard)
+		return post(r, body, bodyErr, s.dashboard)
 	case p == PathTimezones:
 		if r.Method != http.MethodGet {
 			return methodNotAllowed(http.MethodGet)
@@ -363,9 +367,9 @@ func methodNotAllowed(allow string) reply {
 // maxBody bounds request bodies; real ones are a few hundred bytes.
 const maxBody = 1 << 20
 
-// post checks the method and the JSON content type, reads the body and
-// calls h with it.
-func (s *Server) post(r *http.Request, h func(*http.Request, []byte) reply) reply {
+// post checks the method, the JSON content type and the body, and calls h
+// with the body.
+func post(r *http.Request, body []byte, bodyErr error, h func(*http.Request, []byte) reply) reply {
 	if r.Method != http.MethodPost {
 		return methodNotAllowed(http.MethodPost)
 	}
@@ -373,8 +377,7 @@ func (s *Server) post(r *http.Request, h func(*http.Request, []byte) reply) repl
 	if err != nil || mt != "application/json" {
 		return errorReply(http.StatusBadRequest, "Invalid parameters: Content-Type must be application/json")
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-	if err != nil {
+	if bodyErr != nil {
 		return errorReply(http.StatusBadRequest, "Invalid parameters: unreadable body")
 	}
 	if len(body) > maxBody {
@@ -469,7 +472,7 @@ func (s *Server) takeFault(path string, page int) *Fault {
 }
 
 // applyFault applies f and reports whether the response is finished.
-func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f *Fault) bool {
+func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, body []byte, bodyErr error, f *Fault) bool {
 	if !sleep(r.Context(), f.Delay) {
 		return true
 	}
@@ -504,7 +507,7 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f *Fault) bo
 		}
 		return true
 	case f.Truncate:
-		s.truncate(w, s.handle(r))
+		s.truncate(w, s.handle(r, body, bodyErr))
 		return true
 	}
 	return false
