@@ -1,0 +1,687 @@
+// Package sheets writes the digest into a Google Sheets spreadsheet through a
+// service account, with the real google.golang.org/api/sheets/v4 client.
+//
+// A write reads what the spreadsheet holds (its tabs, then the Date column
+// of the tabs that hold a block of rows per date) and sends everything in
+// one spreadsheets.batchUpdate, which Google applies all or nothing: a date
+// is either as it was or fully rewritten. Every cell is a typed value, never
+// text parsed as if a user typed it, so "=HYPERLINK(…)" or "00123" stays text.
+// A retried write re-reads the spreadsheet and plans again, so a write that
+// was applied although its response was lost is not applied twice.
+//
+// The package knows nothing of Everflow or of how the digest is computed:
+// it writes the typed rows it is given.
+package sheets
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"google.golang.org/api/option"
+	sheetsapi "google.golang.org/api/sheets/v4"
+)
+
+// Mode is how the Daily rows are written.
+type Mode int
+
+// The write modes of DIGEST_WRITE_MODE.
+const (
+	// Append keeps one log tab (Layout.DailyTab) with a block of rows per
+	// date, in date order.
+	Append Mode = iota
+	// Rewrite writes one tab per date, titled YYYY-MM-DD, instead.
+	Rewrite
+)
+
+// Layout is where and under which headers the digest goes.
+type Layout struct {
+	Mode       Mode
+	DailyTab   string // append mode's log tab, e.g. "Daily"
+	SummaryTab string // per-date totals, e.g. "Summary"
+	// KeepTabs keeps only the newest KeepTabs day tabs in rewrite mode
+	// (0 keeps all). Only tabs whose title is a YYYY-MM-DD date count.
+	KeepTabs int
+	// The first column of DailyHeader and SummaryHeader is the date: each
+	// row of Day.Daily and Day.Summary starts with the day's Date cell,
+	// which is how a later run finds the rows of a date again.
+	DailyHeader, SummaryHeader, TabHeader []string
+}
+
+// Day is what one date contributes to the spreadsheet.
+type Day struct {
+	Date    time.Time // the report date; its calendar date is read from its wall clock
+	Daily   [][]Cell  // append mode rows, each starting with the Date cell; none removes the date's block
+	Summary [][]Cell  // Summary rows, each starting with the Date cell
+	Tab     [][]Cell  // rewrite mode rows under TabHeader (Total rows included)
+}
+
+// Options configures a Writer. Only SpreadsheetID is required.
+type Options struct {
+	SpreadsheetID string
+	// Endpoint is the Sheets API's base URL (SHEETS_ENDPOINT); "" is Google's.
+	Endpoint string
+	// CredentialsFile is a service-account key file
+	// (GOOGLE_APPLICATION_CREDENTIALS); CredentialsJSON the same key inline
+	// (GOOGLE_CREDENTIALS_JSON). With neither, Application Default
+	// Credentials are used (on Cloud Run, the job's service account).
+	CredentialsFile string
+	CredentialsJSON string
+	Logger          *slog.Logger // nil discards
+	// MinBackoff and MaxBackoff bound the wait before a retry (0: 1 s and
+	// 64 s); MaxAttempts bounds the requests made for one step (0: 6).
+	// Google's quota refills each minute, so the defaults outlast it.
+	MinBackoff, MaxBackoff time.Duration
+	MaxAttempts            int
+	// WriteInterval is the least time between two writes (0: 1 s, below
+	// the 60 writes a minute a service account may make; negative: none).
+	WriteInterval time.Duration
+	// MaxBatchBytes is the request size above which a write is split into
+	// several batches of whole dates (0: 2 MB, Google's recommendation).
+	MaxBatchBytes int
+	// HTTPClient supplies the transport and timeout of every request, token
+	// requests included; nil uses http.DefaultTransport with a 200 s timeout.
+	HTTPClient *http.Client
+}
+
+// Stats counts the requests a Writer made to the Sheets API. Requests that
+// were retried count each time.
+type Stats struct {
+	Reads        int64 // spreadsheets.get and values.batchGet
+	Writes       int64 // spreadsheets.batchUpdate
+	Retries      int64 // requests repeated after a retryable failure
+	PayloadBytes int64 // JSON bytes of the batchUpdate requests sent
+}
+
+// Writer writes digests into one spreadsheet. Write and Check are meant to
+// be called one at a time; Stats may be called at any time.
+type Writer struct {
+	svc     *sheetsapi.Service
+	id      string
+	layout  Layout
+	log     *slog.Logger
+	account string
+	scrub   *scrubber
+
+	minBackoff, maxBackoff time.Duration
+	maxAttempts            int
+	writeInterval          time.Duration
+	maxBatchBytes          int
+
+	reads, writes, retries, payload atomic.Int64
+
+	mu        sync.Mutex
+	lastWrite time.Time
+}
+
+// maxRequestBytes is the largest request Google has been seen to accept.
+const maxRequestBytes = 10 << 20
+
+// NewWriter checks the options and the layout, loads the credentials and
+// makes the Sheets client. It calls nothing: a bad key is a *ConfigError
+// naming the variable that holds it, never quoting it.
+func NewWriter(ctx context.Context, opts Options, layout Layout) (*Writer, error) {
+	if strings.TrimSpace(opts.SpreadsheetID) == "" {
+		return nil, &ConfigError{envSpreadsheetID, "required: the id of the spreadsheet to write, from its URL"}
+	}
+	if err := checkLayout(layout); err != nil {
+		return nil, err
+	}
+	w := &Writer{
+		id: strings.TrimSpace(opts.SpreadsheetID), layout: layout, log: opts.Logger, scrub: &scrubber{},
+		minBackoff: opts.MinBackoff, maxBackoff: opts.MaxBackoff, maxAttempts: opts.MaxAttempts,
+		writeInterval: opts.WriteInterval, maxBatchBytes: opts.MaxBatchBytes,
+	}
+	if w.log == nil {
+		w.log = slog.New(slog.DiscardHandler)
+	}
+	if w.minBackoff <= 0 {
+		w.minBackoff = time.Second
+	}
+	if w.maxBackoff <= 0 {
+		w.maxBackoff = 64 * time.Second
+	}
+	w.maxBackoff = max(w.maxBackoff, w.minBackoff)
+	if w.maxAttempts <= 0 {
+		w.maxAttempts = 6
+	}
+	if w.writeInterval == 0 {
+		w.writeInterval = time.Second
+	}
+	if w.maxBatchBytes <= 0 {
+		w.maxBatchBytes = 2_000_000
+	}
+	w.maxBatchBytes = min(w.maxBatchBytes, maxRequestBytes)
+
+	base := opts.HTTPClient
+	if base == nil {
+		base = &http.Client{Timeout: defaultHTTPTimeout}
+	}
+	transport := base.Transport
+	if transport == nil {
+		transport = http.DefaultTransport
+	}
+	tokenClient := &http.Client{Transport: transport, Timeout: tokenTimeout}
+	if base.Timeout > 0 {
+		tokenClient.Timeout = min(tokenClient.Timeout, base.Timeout)
+	}
+	creds, err := loadCredentials(opts, tokenClient, w.scrub)
+	if err != nil {
+		return nil, err
+	}
+	w.account = creds.account
+	hc := &http.Client{Transport: &authTransport{base: transport, src: creds.src}, Timeout: base.Timeout, Jar: base.Jar, CheckRedirect: base.CheckRedirect}
+	clientOpts := []option.ClientOption{option.WithHTTPClient(hc)}
+	if ep := strings.TrimSpace(opts.Endpoint); ep != "" {
+		u, err := url.Parse(ep)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return nil, &ConfigError{envEndpoint, "not an http(s) URL"}
+		}
+		if !strings.HasSuffix(ep, "/") {
+			ep += "/" // the client resolves "v4/…" against it
+		}
+		clientOpts = append(clientOpts, option.WithEndpoint(ep))
+	}
+	if w.svc, err = sheetsapi.NewService(ctx, clientOpts...); err != nil {
+		return nil, fmt.Errorf("create sheets client: %w", err)
+	}
+	return w, nil
+}
+
+func checkLayout(l Layout) error {
+	if l.Mode != Append && l.Mode != Rewrite {
+		return &ConfigError{"DIGEST_WRITE_MODE", "must be append or rewrite"}
+	}
+	tabs := []struct{ variable, title string }{{"DIGEST_SUMMARY_TAB", l.SummaryTab}}
+	if l.Mode == Append {
+		tabs = append(tabs, struct{ variable, title string }{"DIGEST_TAB", l.DailyTab})
+	}
+	for _, t := range tabs {
+		switch {
+		case strings.TrimSpace(t.title) == "":
+			return &ConfigError{t.variable, "a tab name is required"}
+		case len([]rune(t.title)) > 100:
+			return &ConfigError{t.variable, "a tab name is at most 100 characters"}
+		}
+		if _, ok := parseDayTitle(t.title); ok {
+			return &ConfigError{t.variable, "a YYYY-MM-DD tab name would be taken for a day tab of rewrite mode"}
+		}
+	}
+	if l.Mode == Append && strings.EqualFold(l.DailyTab, l.SummaryTab) {
+		return &ConfigError{"DIGEST_SUMMARY_TAB", "must differ from DIGEST_TAB"}
+	}
+	if l.KeepTabs < 0 {
+		return &ConfigError{"DIGEST_KEEP_TABS", "must be 0 (keep all) or more"}
+	}
+	if len(l.SummaryHeader) == 0 || (l.Mode == Append && len(l.DailyHeader) == 0) || (l.Mode == Rewrite && len(l.TabHeader) == 0) {
+		return errors.New("sheets layout: a header is missing")
+	}
+	return nil
+}
+
+// Stats returns the requests made so far. Safe for concurrent use.
+func (w *Writer) Stats() Stats {
+	return Stats{Reads: w.reads.Load(), Writes: w.writes.Load(), Retries: w.retries.Load(), PayloadBytes: w.payload.Load()}
+}
+
+// Account returns the service account's email, or a phrase naming the
+// account the job runs as when Application Default Credentials do not
+// tell it.
+func (w *Writer) Account() string {
+	if w.account == "" {
+		return "application default credentials (" + adcAccount + ")"
+	}
+	return w.account
+}
+
+// Write writes days into the spreadsheet: Daily blocks (append mode) or day
+// tabs (rewrite mode), and Summary rows, replacing what the spreadsheet
+// holds for those dates and nothing else. It reads the spreadsheet (at most
+// two reads) and sends one batchUpdate, or several of whole dates when one
+// would pass Options.MaxBatchBytes. A batch that fails with a retryable
+// error is retried after reading the spreadsheet again, so a batch applied
+// although its response was lost is not applied twice. No write starts
+// once ctx is done.
+func (w *Writer) Write(ctx context.Context, days []Day) error {
+	r, err := w.prepare(days)
+	if err != nil {
+		return err
+	}
+	if len(r.days) == 0 {
+		return nil
+	}
+	remaining := r.days
+	failures := 0
+	for len(remaining) > 0 {
+		st, err := w.read(ctx, r.layout)
+		if err != nil {
+			return err
+		}
+	batches:
+		for _, group := range groupDays(remaining, w.maxBatchBytes) {
+			b, err := planBatch(st, r, group)
+			if err != nil {
+				return fmt.Errorf("plan the write of %s to %s: %w", dateSpan(group), w.id, err)
+			}
+			err = w.send(ctx, b)
+			if err == nil {
+				st = b.next
+				remaining = remaining[len(group):]
+				failures = 0
+				continue
+			}
+			if ctx.Err() != nil {
+				return fmt.Errorf("write %s: %w", dateSpan(group), ctx.Err())
+			}
+			var sized *sizeError
+			if errors.As(err, &sized) {
+				return err
+			}
+			f := w.classify(err)
+			failures++
+			if !f.retry || failures >= w.maxAttempts {
+				return w.final("write "+dateSpan(group), f, failures)
+			}
+			wait := w.backoff(failures, f.after)
+			w.retries.Add(1)
+			w.log.Warn("sheets write failed; re-reading the spreadsheet before retrying",
+				"reason", f.reason, "attempt", failures, "wait", wait, "dates", dateSpan(group))
+			if err := sleep(ctx, wait); err != nil {
+				return fmt.Errorf("write %s: %w", dateSpan(group), err)
+			}
+			break batches
+		}
+	}
+	return nil
+}
+
+// sizeError is a batch too large to send even on its own.
+type sizeError struct {
+	dates string
+	bytes int
+}
+
+func (e *sizeError) Error() string {
+	return fmt.Sprintf("write %s: the request would be %d bytes, more than the %d Google accepts in one request", e.dates, e.bytes, maxRequestBytes)
+}
+
+// send makes one batchUpdate attempt.
+func (w *Writer) send(ctx context.Context, b *batch) error {
+	req := &sheetsapi.BatchUpdateSpreadsheetRequest{Requests: b.reqs}
+	body, err := json.Marshal(req)
+	if err != nil {
+		return fmt.Errorf("encode the write of %s: %w", strings.Join(b.dates, ","), err)
+	}
+	if len(body) > maxRequestBytes {
+		return &sizeError{dates: dateSpanTitles(b.dates), bytes: len(body)}
+	}
+	if err := w.pace(ctx); err != nil {
+		return err
+	}
+	// Checked last, right before the request: no write begins after cancellation.
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	w.writes.Add(1)
+	w.payload.Add(int64(len(body)))
+	resp, err := w.svc.Spreadsheets.BatchUpdate(w.id, req).Fields("spreadsheetId,replies").Context(ctx).Do()
+	if err != nil {
+		return err
+	}
+	w.log.Info("sheets batch written", "dates", dateSpanTitles(b.dates), "requests", len(b.reqs),
+		"bytes", len(body), "created", b.created, "dropped", b.dropped, "replies", len(resp.Replies))
+	return nil
+}
+
+// pace keeps writes at least WriteInterval apart.
+func (w *Writer) pace(ctx context.Context) error {
+	if w.writeInterval < 0 {
+		return nil
+	}
+	w.mu.Lock()
+	now := time.Now()
+	next := w.lastWrite.Add(w.writeInterval)
+	wait := next.Sub(now)
+	w.lastWrite = now
+	if wait > 0 {
+		w.lastWrite = next
+	}
+	w.mu.Unlock()
+	return sleep(ctx, wait)
+}
+
+// call makes a read, retried per the retry policy.
+func (w *Writer) readCall(ctx context.Context, op string, fn func(context.Context) error) error {
+	for attempt := 1; ; attempt++ {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("%s: %w", op, err)
+		}
+		w.reads.Add(1)
+		err := fn(ctx)
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("%s: %w", op, ctx.Err())
+		}
+		f := w.classify(err)
+		if !f.retry || attempt >= w.maxAttempts {
+			return w.final(op, f, attempt)
+		}
+		wait := w.backoff(attempt, f.after)
+		w.retries.Add(1)
+		w.log.Warn("sheets read failed; retrying", "op", op, "reason", f.reason, "attempt", attempt, "wait", wait)
+		if err := sleep(ctx, wait); err != nil {
+			return fmt.Errorf("%s: %w", op, err)
+		}
+	}
+}
+
+// propertyFields is the field mask of the first read: the tabs, no cells.
+const propertyFields = "properties.title,sheets.properties(sheetId,title,index,sheetType,gridProperties(rowCount,columnCount,frozenRowCount))"
+
+// getState reads the spreadsheet's title and tabs.
+func (w *Writer) getState(ctx context.Context) (*state, error) {
+	var ss *sheetsapi.Spreadsheet
+	err := w.readCall(ctx, "read spreadsheet "+w.id, func(ctx context.Context) error {
+		var err error
+		ss, err = w.svc.Spreadsheets.Get(w.id).Fields(propertyFields).Context(ctx).Do()
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	st := &state{Keys: make(map[string][]key)}
+	if ss.Properties != nil {
+		st.Title = ss.Properties.Title
+	}
+	for _, s := range ss.Sheets {
+		p := s.Properties
+		if p == nil {
+			continue
+		}
+		t := tab{ID: p.SheetId, Title: p.Title, Grid: p.SheetType == "" || p.SheetType == "GRID"}
+		if g := p.GridProperties; g != nil {
+			t.Rows, t.Cols, t.Frozen = int(g.RowCount), int(g.ColumnCount), int(g.FrozenRowCount)
+		}
+		st.Tabs = append(st.Tabs, t)
+	}
+	// Sheets come in index order, but the order is what matters: make sure.
+	idx := make(map[int64]int64, len(ss.Sheets))
+	for _, s := range ss.Sheets {
+		if s.Properties != nil {
+			idx[s.Properties.SheetId] = s.Properties.Index
+		}
+	}
+	slices.SortStableFunc(st.Tabs, func(a, b tab) int { return int(idx[a.ID] - idx[b.ID]) })
+	return st, nil
+}
+
+// read reads what a write plans from: the tabs, then column A of the block
+// tabs that exist (Daily in append mode, Summary), in one values.batchGet.
+func (w *Writer) read(ctx context.Context, l Layout) (*state, error) {
+	st, err := w.getState(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var titles, ranges []string
+	for _, title := range blockTitles(l) {
+		if i := st.find(title); i >= 0 && st.Tabs[i].Grid {
+			t := st.Tabs[i].Title
+			titles = append(titles, t)
+			ranges = append(ranges, quoteTitle(t)+"!A:A")
+		}
+	}
+	if len(ranges) == 0 {
+		return st, nil
+	}
+	var resp *sheetsapi.BatchGetValuesResponse
+	err = w.readCall(ctx, "read the Date column of "+strings.Join(titles, " and "), func(ctx context.Context) error {
+		var err error
+		resp, err = w.svc.Spreadsheets.Values.BatchGet(w.id).Ranges(ranges...).
+			MajorDimension("ROWS").ValueRenderOption("UNFORMATTED_VALUE").DateTimeRenderOption("SERIAL_NUMBER").
+			Fields("valueRanges(range,values)").Context(ctx).Do()
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(resp.ValueRanges) != len(ranges) {
+		return nil, fmt.Errorf("read the Date columns: asked for %d ranges, got %d", len(ranges), len(resp.ValueRanges))
+	}
+	for i, title := range titles {
+		t := st.Tabs[st.find(title)]
+		keys := make([]key, t.Rows)
+		for r, row := range resp.ValueRanges[i].Values {
+			if r < len(keys) && len(row) > 0 {
+				keys[r] = keyOf(row[0])
+			}
+		}
+		st.Keys[t.Title] = keys
+	}
+	return st, nil
+}
+
+func blockTitles(l Layout) []string {
+	if l.Mode == Append {
+		return []string{l.DailyTab, l.SummaryTab}
+	}
+	return []string{l.SummaryTab}
+}
+
+// quoteTitle quotes a tab title for an A1 range: 'It”s'!A1.
+func quoteTitle(t string) string { return "'" + strings.ReplaceAll(t, "'", "''") + "'" }
+
+// prepare validates days and turns their rows into request rows once.
+func (w *Writer) prepare(days []Day) (*run, error) {
+	r := &run{layout: w.layout, dailyWidth: len(w.layout.DailyHeader), summaryWidth: len(w.layout.SummaryHeader)}
+	seen := make(map[int]bool, len(days))
+	for _, d := range days {
+		s := DateSerial(d.Date)
+		if seen[s] {
+			return nil, fmt.Errorf("write: date %s given twice", dayTitle(s))
+		}
+		seen[s] = true
+		if err := checkRows(s, "Summary", d.Summary, true); err != nil {
+			return nil, err
+		}
+		for _, row := range d.Summary {
+			r.summaryWidth = max(r.summaryWidth, len(row))
+		}
+		if w.layout.Mode == Append {
+			if err := checkRows(s, "Daily", d.Daily, true); err != nil {
+				return nil, err
+			}
+			for _, row := range d.Daily {
+				r.dailyWidth = max(r.dailyWidth, len(row))
+			}
+		} else if err := checkRows(s, "Tab", d.Tab, false); err != nil {
+			return nil, err
+		}
+	}
+	for _, d := range days {
+		rd := &runDay{serial: DateSerial(d.Date), tabWidth: len(w.layout.TabHeader)}
+		rd.summary = rows(d.Summary, r.summaryWidth)
+		rd.size = 400 + jsonSize(rd.summary)
+		if w.layout.Mode == Append {
+			rd.daily = rows(d.Daily, r.dailyWidth)
+			rd.size += 400 + jsonSize(rd.daily)
+		} else {
+			for _, row := range d.Tab {
+				rd.tabWidth = max(rd.tabWidth, len(row))
+			}
+			rd.tab = rows(d.Tab, rd.tabWidth)
+			rd.size += 800 + jsonSize(rd.tab) + jsonSize([]*sheetsapi.RowData{headerRow(w.layout.TabHeader, rd.tabWidth)})
+		}
+		r.days = append(r.days, rd)
+	}
+	slices.SortFunc(r.days, func(a, b *runDay) int { return a.serial - b.serial })
+	return r, nil
+}
+
+// checkRows refuses rows a later run could not find again (Daily and
+// Summary rows must start with their date) and cells Google would refuse.
+func checkRows(serial int, what string, rows [][]Cell, dated bool) error {
+	for i, row := range rows {
+		if dated && (len(row) == 0 || row[0].Kind != Date || row[0].Number != float64(serial)) {
+			return fmt.Errorf("write: %s row %d of %s does not start with its date", what, i+1, dayTitle(serial))
+		}
+		for j, c := range row {
+			if err := checkCell(c); err != nil {
+				return fmt.Errorf("write: %s row %d column %d of %s: %w", what, i+1, j+1, dayTitle(serial), err)
+			}
+		}
+	}
+	return nil
+}
+
+func rows(cells [][]Cell, width int) []*sheetsapi.RowData {
+	out := make([]*sheetsapi.RowData, len(cells))
+	for i, c := range cells {
+		out[i] = rowData(c, width)
+	}
+	return out
+}
+
+func jsonSize(rows []*sheetsapi.RowData) int {
+	if len(rows) == 0 {
+		return 0
+	}
+	b, err := json.Marshal(rows)
+	if err != nil {
+		return 0 // checkCell already refused what cannot be encoded
+	}
+	return len(b)
+}
+
+// batchOverhead is the estimated size of what every batch carries besides
+// the dates' rows: headers, tab properties, new tabs.
+const batchOverhead = 8 << 10
+
+// groupDays splits days (ascending) into batches of whole dates, each
+// estimated under limit bytes; a date larger than limit goes alone.
+func groupDays(days []*runDay, limit int) [][]*runDay {
+	var groups [][]*runDay
+	var cur []*runDay
+	size := batchOverhead
+	for _, d := range days {
+		if len(cur) > 0 && size+d.size > limit {
+			groups = append(groups, cur)
+			cur, size = nil, batchOverhead
+		}
+		cur = append(cur, d)
+		size += d.size
+	}
+	if len(cur) > 0 {
+		groups = append(groups, cur)
+	}
+	return groups
+}
+
+func dateSpan(group []*runDay) string {
+	if len(group) == 1 {
+		return dayTitle(group[0].serial)
+	}
+	return dayTitle(group[0].serial) + ".." + dayTitle(group[len(group)-1].serial)
+}
+
+func dateSpanTitles(d []string) string {
+	switch len(d) {
+	case 0:
+		return ""
+	case 1:
+		return d[0]
+	}
+	return d[0] + ".." + d[len(d)-1]
+}
+
+// CheckReport is what Check found.
+type CheckReport struct {
+	Account       string   // the service account's email, or how the job's account is named under ADC
+	SpreadsheetID string   //
+	Title         string   // the spreadsheet's title
+	Tabs          []string // existing tabs, in order
+	Write         []string // tabs a run of the given days would write
+	Create        []string // of those, the tabs that do not exist yet
+	Drop          []string // day tabs a run would delete to keep DIGEST_KEEP_TABS
+	Cells         int64    // cells the spreadsheet holds now, empty grid included
+}
+
+// String renders the report for -check.
+func (r CheckReport) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Google credentials: %s\n", r.Account)
+	fmt.Fprintf(&b, "spreadsheet %s: %q, opened\n", r.SpreadsheetID, r.Title)
+	fmt.Fprintf(&b, "tabs: %s\n", strings.Join(quoteAll(r.Tabs), ", "))
+	fmt.Fprintf(&b, "cells in use: %d of %d\n", r.Cells, CellLimit)
+	fmt.Fprintf(&b, "a run would write: %s\n", strings.Join(quoteAll(r.Write), ", "))
+	if len(r.Create) > 0 {
+		fmt.Fprintf(&b, "  creating: %s\n", strings.Join(quoteAll(r.Create), ", "))
+	}
+	if len(r.Drop) > 0 {
+		fmt.Fprintf(&b, "  deleting old day tabs: %s\n", strings.Join(quoteAll(r.Drop), ", "))
+	}
+	return b.String()
+}
+
+func quoteAll(s []string) []string {
+	out := make([]string, len(s))
+	for i, x := range s {
+		out[i] = fmt.Sprintf("%q", x)
+	}
+	return out
+}
+
+// Check opens the spreadsheet (one read) and reports what a run would
+// write, changing nothing. Only the dates of days are used (their rows may
+// be empty); with no days it lists the Daily and Summary tabs, and in
+// rewrite mode no day tab. Edit access is only proven by a write: Check
+// proves the credentials work and the spreadsheet can be read.
+func (w *Writer) Check(ctx context.Context, days []Day) (CheckReport, error) {
+	rep := CheckReport{Account: w.Account(), SpreadsheetID: w.id}
+	st, err := w.getState(ctx)
+	if err != nil {
+		return rep, err
+	}
+	rep.Title = st.Title
+	rep.Cells = st.cells()
+	for _, t := range st.Tabs {
+		rep.Tabs = append(rep.Tabs, t.Title)
+	}
+	r := &run{layout: w.layout}
+	for _, d := range days {
+		r.days = append(r.days, &runDay{serial: DateSerial(d.Date)})
+	}
+	slices.SortFunc(r.days, func(a, b *runDay) int { return a.serial - b.serial })
+	r.days = slices.CompactFunc(r.days, func(a, b *runDay) bool { return a.serial == b.serial })
+	want := blockTitles(w.layout)
+	keep, drop := rotation(st, r)
+	if w.layout.Mode == Rewrite {
+		for _, d := range r.days {
+			if keep[d.serial] {
+				want = append(want, dayTitle(d.serial))
+			}
+		}
+	}
+	for _, title := range want {
+		if i := st.find(title); i >= 0 {
+			rep.Write = append(rep.Write, st.Tabs[i].Title)
+		} else {
+			rep.Write = append(rep.Write, title)
+			rep.Create = append(rep.Create, title)
+		}
+	}
+	for _, t := range drop {
+		rep.Drop = append(rep.Drop, t.Title)
+	}
+	return rep, nil
+}
