@@ -498,9 +498,9 @@ func TestPlanBlocks(t *testing.T) {
 		user    []string // column E of Daily (the user's)
 		summary []string // column A of Summary
 	}{{
-		name: "rerun of a day with the same rows",
-		days: []Day{testDay("2024-06-03", 2, "c")},
-		col0: []string{"s:Date|bold", dcell("2024-06-01"), dcell("2024-06-01"), dcell("2024-06-03"), dcell("2024-06-03"), "s:checked by finance", dcell("2024-06-05")},
+		name:   "rerun of a day with the same rows",
+		days:   []Day{testDay("2024-06-03", 2, "c")},
+		col0:   []string{"s:Date|bold", dcell("2024-06-01"), dcell("2024-06-01"), dcell("2024-06-03"), dcell("2024-06-03"), "s:checked by finance", dcell("2024-06-05")},
 		offers: []string{"s:Offer|bold", "s:a0", "s:a1", "s:c0", "s:c1", "", "s:e0"},
 		user:   []string{"s:note0", "s:note1", "s:note2", "s:note3", "s:note4", "", "s:note5"},
 	}, {
