@@ -173,7 +173,7 @@ func (w *Writer) final(op string, f failure, attempts int) error {
 	case f.status == http.StatusUnauthorized:
 		e.Hint = "Google did not accept the credentials: check the service account key (GOOGLE_APPLICATION_CREDENTIALS or GOOGLE_CREDENTIALS_JSON)"
 	case f.status == http.StatusForbidden:
-		e.Hint = fmt.Sprintf("share the spreadsheet %s with %s as an Editor, and check that the Google Sheets API is enabled in the service account's Google Cloud project", w.id, who)
+		e.Hint = fmt.Sprintf("share the spreadsheet %s as an Editor with %s, and check that the Google Sheets API is enabled in the service account's Google Cloud project", w.id, who)
 	case f.status == http.StatusNotFound:
 		e.Hint = fmt.Sprintf("no spreadsheet with id %q: check SPREADSHEET_ID (the part of the spreadsheet's URL between /d/ and /edit)", w.id)
 	case f.status == http.StatusTooManyRequests:
