@@ -69,7 +69,7 @@ func TestFaults(t *testing.T) {
 			s.Inject(tt.fault)
 			// A fresh transport per test: a POST on a dropped connection is
 			// not retried, so each fault is seen exactly once.
-			client := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{}}
+			client := &http.Client{Timeout: 500 * time.Millisecond, Transport: &http.Transport{}}
 			for i, want := range tt.want {
 				q := "page=1"
 				if tt.query != nil {

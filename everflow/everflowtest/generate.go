@@ -196,6 +196,22 @@ func (g *dayGen) txOf(k int) string {
 	return hex32(p)
 }
 
+// baseBefore returns a base row at or before j, else after j and before k,
+// else k itself.
+func (g *dayGen) baseBefore(k, j int) int {
+	for i := j; i >= 0; i-- {
+		if !g.isEvent(i) {
+			return i
+		}
+	}
+	for i := j + 1; i < k; i++ {
+		if !g.isEvent(i) {
+			return i
+		}
+	}
+	return k
+}
+
 func hex32(p *rand.PCG) string {
 	var raw [16]byte
 	a, b := p.Uint64(), p.Uint64()
@@ -231,12 +247,10 @@ func (g *dayGen) row(k int) Conversion {
 	if c.IsEvent {
 		c.Event = pick(p, eventNames)
 		units /= 3
-		// An event shares the click id of an earlier base conversion.
-		for j := k - 1 - int(p.Uint64()%uint64(min(k, 64)+1)); j >= 0 && j < k; j-- {
-			if !g.isEvent(j) {
-				c.TransactionID = g.txOf(j)
-				break
-			}
+		// An event shares the click id of an earlier base conversion of
+		// the day, when there is one.
+		if k > 0 {
+			c.TransactionID = g.txOf(g.baseBefore(k, k-1-int(p.Uint64()%uint64(min(k, 64)))))
 		}
 	} else if g.o.ReversalRatio > 0 && unit(p) < g.o.ReversalRatio {
 		units = -units
