@@ -333,12 +333,17 @@ func (w *Writer) send(ctx context.Context, b *batch) error {
 	}
 	w.writes.Add(1)
 	w.payload.Add(int64(len(body)))
-	resp, err := w.svc.Spreadsheets.BatchUpdate(w.id, req).Fields("spreadsheetId,replies").Context(ctx).Do()
+	resp, err := w.svc.Spreadsheets.BatchUpdate(w.id, req).Context(ctx).Do()
 	if err != nil {
 		return err
 	}
+	// Google answers one reply per request; fewer means something other
+	// than Google answered. The batch was applied all the same.
+	if len(resp.Replies) != len(b.reqs) {
+		w.log.Warn("sheets batch answered with an unexpected number of replies", "requests", len(b.reqs), "replies", len(resp.Replies))
+	}
 	w.log.Info("sheets batch written", "dates", dateSpanTitles(b.dates), "requests", len(b.reqs),
-		"bytes", len(body), "created", b.created, "dropped", b.dropped, "replies", len(resp.Replies))
+		"bytes", len(body), "created", b.created, "dropped", b.dropped)
 	return nil
 }
 
@@ -449,7 +454,7 @@ func (w *Writer) read(ctx context.Context, l Layout) (*state, error) {
 		var err error
 		resp, err = w.svc.Spreadsheets.Values.BatchGet(w.id).Ranges(ranges...).
 			MajorDimension("ROWS").ValueRenderOption("UNFORMATTED_VALUE").DateTimeRenderOption("SERIAL_NUMBER").
-			Fields("valueRanges(range,values)").Context(ctx).Do()
+			Context(ctx).Do()
 		return err
 	})
 	if err != nil {
