@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -135,18 +136,17 @@ func (s *Server) conversions(r *http.Request, body []byte) reply {
 	}
 
 	st, ignorePaging := s.snapshot()
-	lo, hi := st.window(from.Unix(), end.Unix())
-	total := st.count(lo, hi, &sel)
+	total := st.count(from.Unix(), end.Unix(), &sel)
 	served := page
 	if ignorePaging {
 		served = 1
 	}
 	b := getBuf()
-	buf := b.AvailableBuffer()
+	buf := (*b)[:0]
 	buf = append(buf, `{"conversions":[`...)
 	first := true
 	if offset := (served - 1) * size; offset < total && offset/size == served-1 { // the second test guards overflow
-		st.page(lo, hi, &sel, offset, size, func(c *Conversion) {
+		st.page(from.Unix(), end.Unix(), &sel, offset, size, func(c *Conversion) {
 			if !first {
 				buf = append(buf, ',')
 			}
@@ -161,21 +161,24 @@ func (s *Server) conversions(r *http.Request, body []byte) reply {
 	buf = append(buf, `,"total_count":`...)
 	buf = strconv.AppendInt(buf, int64(total), 10)
 	buf = append(buf, "}}"...)
-	b.Write(buf)
+	*b = buf
 	return reply{status: http.StatusOK, body: b, page: page}
 }
 
 // conversion serves GET /v1/affiliates/reporting/conversions/{id}.
 func (s *Server) conversion(id string) reply {
 	st, _ := s.snapshot()
-	for i := range st.rows {
-		if st.rows[i].ID == id {
-			b := getBuf()
-			b.Write(appendConversion(b.AvailableBuffer(), &st.rows[i], s.opts.NetworkID))
-			return reply{status: http.StatusOK, body: b}
+	var b *[]byte
+	st.each(math.MinInt64, math.MaxInt64, func(c *Conversion) {
+		if b == nil && c.ID == id {
+			b = getBuf()
+			*b = appendConversion(*b, c, s.opts.NetworkID)
 		}
+	})
+	if b == nil {
+		return errorReply(http.StatusNotFound, "Conversion not found")
 	}
-	return errorReply(http.StatusNotFound, "Conversion not found")
+	return reply{status: http.StatusOK, body: b}
 }
 
 // Date layouts Everflow accepts for from and to.

@@ -46,6 +46,20 @@ type Conversion struct {
 	Omit []string
 }
 
+// dataset is what the endpoints read: a stored or a synthetic data set,
+// immutable once published (mutations publish a new one). Bounds are unix
+// seconds, from inclusive and end exclusive; rows come in serving order.
+type dataset interface {
+	// count returns the number of rows in [from, end) that sel wants.
+	count(from, end int64, sel *selector) int
+	// page calls fn with at most limit of those rows, after skipping offset.
+	page(from, end int64, sel *selector, offset, limit int, fn func(*Conversion))
+	// each calls fn with every row in [from, end).
+	each(from, end int64, fn func(*Conversion))
+	// materialize returns the data set as a store.
+	materialize() *store
+}
+
 // store is an immutable, sorted data set: rows newest first
 // (conversion_unix_timestamp descending, then conversion_id ascending), with
 // the unix keys and a prefix count of events alongside, so a window of time
@@ -133,12 +147,31 @@ func (st *store) remove(id string) *store {
 	return buildStore(rows)
 }
 
+func (st *store) materialize() *store { return st }
+
+func (st *store) count(from, end int64, sel *selector) int {
+	lo, hi := st.window(from, end)
+	return st.countIdx(lo, hi, sel)
+}
+
+func (st *store) page(from, end int64, sel *selector, offset, limit int, fn func(*Conversion)) {
+	lo, hi := st.window(from, end)
+	st.pageIdx(lo, hi, sel, offset, limit, fn)
+}
+
+func (st *store) each(from, end int64, fn func(*Conversion)) {
+	lo, hi := st.window(from, end)
+	for i := lo; i < hi; i++ {
+		fn(&st.rows[i])
+	}
+}
+
 // Set replaces the data set with a copy of data. Rows are served in the
 // server's order whatever the order of data.
 func (s *Server) Set(data []Conversion) {
 	st := newStore(data)
 	s.mu.Lock()
-	s.data = st
+	s.data = dataset(st)
 	s.mu.Unlock()
 }
 
@@ -147,7 +180,7 @@ func (s *Server) Set(data []Conversion) {
 func (s *Server) Upsert(c Conversion) {
 	checkConversion(&c)
 	s.mu.Lock()
-	s.data = s.data.upsert(c)
+	s.data = s.data.materialize().upsert(c)
 	s.mu.Unlock()
 }
 
@@ -155,7 +188,7 @@ func (s *Server) Upsert(c Conversion) {
 // makes the row vanish from the report.
 func (s *Server) Delete(id string) {
 	s.mu.Lock()
-	s.data = s.data.remove(id)
+	s.data = s.data.materialize().remove(id)
 	s.mu.Unlock()
 }
 
@@ -163,7 +196,7 @@ func (s *Server) Delete(id string) {
 // first), so a test can compute the totals it expects.
 func (s *Server) Conversions() []Conversion {
 	st, _ := s.snapshot()
-	return slices.Clone(st.rows)
+	return slices.Clone(st.materialize().rows)
 }
 
 // window returns the index range of rows with from <= unix < end.
@@ -200,8 +233,8 @@ func (st *store) before(lo, i int, sel *selector) int {
 	return 0
 }
 
-// count returns the number of rows of [lo, hi) that sel wants.
-func (st *store) count(lo, hi int, sel *selector) int {
+// countIdx returns the number of rows of [lo, hi) that sel wants.
+func (st *store) countIdx(lo, hi int, sel *selector) int {
 	if len(sel.filters) == 0 {
 		return st.before(lo, hi, sel)
 	}
@@ -214,9 +247,9 @@ func (st *store) count(lo, hi int, sel *selector) int {
 	return n
 }
 
-// page calls fn with at most limit rows of [lo, hi) that sel wants,
+// pageIdx calls fn with at most limit rows of [lo, hi) that sel wants,
 // skipping the first offset of them.
-func (st *store) page(lo, hi int, sel *selector, offset, limit int, fn func(*Conversion)) {
+func (st *store) pageIdx(lo, hi int, sel *selector, offset, limit int, fn func(*Conversion)) {
 	start := lo
 	if len(sel.filters) == 0 {
 		// The first wanted row after offset others: binary search on the

@@ -34,5 +34,7 @@
 //
 // Fault injection (Inject, SetIgnorePaging, InsertDuringPaging) and data
 // mutations (Set, Upsert, Delete) let client tests reproduce retries, page
-// shifts and late reversals; Generate produces deterministic synthetic data.
+// shifts and late reversals. Generate produces deterministic synthetic
+// data; Options.Synthetic serves the same data without holding it, for
+// benchmarks of a million conversions.
 package everflowtest

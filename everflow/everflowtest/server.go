@@ -35,7 +35,10 @@ type Options struct {
 	Latency time.Duration
 	// RPS is the token bucket's refill rate per second (one bucket for the
 	// whole server, as Everflow has one per network); 0 means 5, below 0
-	// disables the limit and the X-RateLimit headers, for fast tests.
+	// disables the limit and the X-RateLimit headers, for fast tests. Every
+	// response then carries X-RateLimit-Limit (the bucket size) and
+	// X-RateLimit-Remaining (whole tokens left); a request finding the
+	// bucket empty gets 429 without Retry-After, as Everflow documents none.
 	RPS float64
 	// Burst is the bucket size; 0 means 20.
 	Burst int
@@ -57,6 +60,13 @@ type Options struct {
 	// MaxTableRows caps entity/table rows (then incomplete_results is true);
 	// 0 means 10000.
 	MaxTableRows int
+	// Synthetic, when set, makes the server serve Generate(*Synthetic)
+	// without holding it: rows are generated as pages are asked for, so a
+	// benchmark of a million conversions measures the client, not the
+	// stand-in's memory. The data argument of NewServer must then be empty.
+	// The first mutation (Set, Upsert, Delete, an InsertDuringPaging
+	// insert) turns it into a stored data set.
+	Synthetic *GenerateOptions
 	// RefuseTimezones makes GET /v1/meta/timezones answer 403 "Out of
 	// realm", so a client's built-in fallback table can be tested. Other
 	// statuses can be had with Inject.
@@ -76,7 +86,7 @@ type Server struct {
 	limiter *rate.Limiter // nil: no rate limit
 
 	mu           sync.Mutex
-	data         *store // immutable once published; mutations publish a new one
+	data         dataset
 	faults       []*Fault
 	ignorePaging bool
 	inserts      []pendingInsert
@@ -140,9 +150,18 @@ func NewServer(opts Options, data []Conversion) *Server {
 	if opts.MaxTableRows == 0 {
 		opts.MaxTableRows = 10000
 	}
+	var ds dataset
+	if opts.Synthetic != nil {
+		if len(data) > 0 {
+			panic("everflowtest: NewServer with both Options.Synthetic and data")
+		}
+		ds = newSynthetic(*opts.Synthetic)
+	} else {
+		ds = newStore(data)
+	}
 	s := &Server{
 		opts: opts,
-		data: newStore(data),
+		data: ds,
 		stats: Stats{
 			PerPath:      map[string]int64{},
 			PageRequests: map[int]int64{},
@@ -195,23 +214,24 @@ const (
 // whole.
 type reply struct {
 	status int
-	body   *bytes.Buffer // from bufPool
-	header http.Header   // extra headers, may be nil
-	page   int           // conversions page served, 0 for other endpoints
+	body   *[]byte     // from bufPool
+	header http.Header // extra headers, may be nil
+	page   int         // conversions page served, 0 for other endpoints
 }
 
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+// bufPool recycles reply bodies: a 2000-row page is about 1.5 MB, and
+// encoding into a warm buffer avoids growing one per request.
+var bufPool = sync.Pool{New: func() any { return new([]byte) }}
 
-func getBuf() *bytes.Buffer {
-	b := bufPool.Get().(*bytes.Buffer)
-	b.Reset()
+func getBuf() *[]byte {
+	b := bufPool.Get().(*[]byte)
+	*b = (*b)[:0]
 	return b
 }
 
-func putBuf(b *bytes.Buffer) {
-	// Huge buffers (a 2000-row page is ~2 MB) are kept; only absurd ones go.
-	if b.Cap() > 64<<20 {
-		return
+func putBuf(b *[]byte) {
+	if cap(*b) > 64<<20 {
+		return // keep no absurd buffer alive
 	}
 	bufPool.Put(b)
 }
@@ -219,9 +239,7 @@ func putBuf(b *bytes.Buffer) {
 // errorReply is Everflow's error shape: one "error" string.
 func errorReply(status int, msg string) reply {
 	b := getBuf()
-	b.WriteString(`{"error":`)
-	b.Write(appendString(nil, msg))
-	b.WriteString("}")
+	*b = append(appendString(append(*b, `{"error":`...), msg), '}')
 	return reply{status: status, body: b}
 }
 
@@ -288,9 +306,9 @@ func (s *Server) write(w http.ResponseWriter, rep reply) bool {
 	if h.Get("Content-Type") == "" {
 		h.Set("Content-Type", "application/json")
 	}
-	h.Set("Content-Length", strconv.Itoa(rep.body.Len()))
+	h.Set("Content-Length", strconv.Itoa(len(*rep.body)))
 	w.WriteHeader(rep.status)
-	_, err := w.Write(rep.body.Bytes())
+	_, err := w.Write(*rep.body)
 	return err == nil
 }
 
@@ -421,8 +439,8 @@ func (s *Server) ClearFaults() {
 type Fault struct {
 	// Path is the URL path to hit, e.g. PathConversions; "" hits any path.
 	Path string
-	// Page is the conversions page (from the query string) to hit; 0 hits
-	// any page and any path.
+	// Page is the conversions page (from the query string, 1 when absent)
+	// to hit, on the conversions path only; 0 hits any request.
 	Page int
 	// Times is how many requests the fault hits: 0 means 1, -1 forever.
 	Times int
@@ -484,15 +502,13 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, body []byte,
 		b := getBuf()
 		ct := f.ContentType
 		if f.Body == "" {
-			b.WriteString(`{"error":`)
-			b.Write(appendString(nil, strings.ToLower(http.StatusText(f.Status))))
-			b.WriteString("}")
+			*b = append(appendString(append(*b, `{"error":`...), strings.ToLower(http.StatusText(f.Status))), '}')
 		} else {
-			b.WriteString(f.Body)
+			*b = append(*b, f.Body...)
 		}
 		if ct == "" {
 			ct = "text/html; charset=utf-8"
-			if t := bytes.TrimSpace(b.Bytes()); len(t) > 0 && (t[0] == '{' || t[0] == '[') {
+			if t := bytes.TrimSpace(*b); len(t) > 0 && (t[0] == '{' || t[0] == '[') {
 				ct = "application/json"
 			}
 		}
@@ -525,9 +541,9 @@ func (s *Server) truncate(w http.ResponseWriter, rep reply) {
 	if h.Get("Content-Type") == "" {
 		h.Set("Content-Type", "application/json")
 	}
-	h.Set("Content-Length", strconv.Itoa(rep.body.Len()))
+	h.Set("Content-Length", strconv.Itoa(len(*rep.body)))
 	w.WriteHeader(rep.status)
-	_, _ = w.Write(rep.body.Bytes()[:rep.body.Len()/2])
+	_, _ = w.Write((*rep.body)[:len(*rep.body)/2])
 	if fl, ok := w.(http.Flusher); ok {
 		fl.Flush()
 	}
@@ -583,7 +599,7 @@ func (s *Server) pageServed(page int) {
 	kept := s.inserts[:0]
 	for _, in := range s.inserts {
 		if in.afterPage == page {
-			s.data = s.data.upsert(in.c)
+			s.data = s.data.materialize().upsert(in.c)
 			continue
 		}
 		kept = append(kept, in)
@@ -591,7 +607,7 @@ func (s *Server) pageServed(page int) {
 	s.inserts = kept
 }
 
-func (s *Server) snapshot() (*store, bool) {
+func (s *Server) snapshot() (dataset, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.data, s.ignorePaging

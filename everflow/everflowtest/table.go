@@ -44,6 +44,73 @@ func convRate(from, to string) *big.Rat {
 	return rf.Quo(rf, rt)
 }
 
+// sums adds amounts exactly per currency and converts once at the end:
+// int64 hundred-millionths while they fit, big.Rat beyond, so a table over
+// a million rows does not allocate a big.Rat per row.
+type sums map[string]*sum
+
+type sum struct {
+	units int64    // hundred-millionths
+	big   *big.Rat // what did not fit in units
+}
+
+func (ss sums) add(currency, amount string) {
+	s := ss[currency]
+	if s == nil {
+		s = new(sum)
+		ss[currency] = s
+	}
+	if u, ok := parseUnits(amount); ok && (u >= 0 && s.units <= math.MaxInt64-u || u < 0 && s.units >= math.MinInt64-u) {
+		s.units += u
+		return
+	}
+	if s.big == nil {
+		s.big = new(big.Rat)
+	}
+	s.big.Add(s.big, parseAmount(amount))
+}
+
+// in returns the total converted into currency with Rates.
+func (ss sums) in(currency string) *big.Rat {
+	total := new(big.Rat)
+	for cur, s := range ss {
+		r := new(big.Rat).SetFrac(big.NewInt(s.units), big.NewInt(1e8))
+		if s.big != nil {
+			r.Add(r, s.big)
+		}
+		total.Add(total, r.Mul(r, convRate(cur, currency)))
+	}
+	return total
+}
+
+// parseUnits parses plain decimal text ("-12.3456") with at most 8
+// decimals and 18 digits into hundred-millionths; anything else (exponents,
+// more digits, strings that are not numbers) is left to parseAmount.
+func parseUnits(s string) (int64, bool) {
+	neg := strings.HasPrefix(s, "-")
+	if neg {
+		s = s[1:]
+	}
+	whole, frac, _ := strings.Cut(s, ".")
+	if whole == "" || len(frac) > 8 || len(whole)+8 > 18 {
+		return 0, false
+	}
+	var u int64
+	for _, part := range []string{whole, frac + "00000000"[len(frac):]} {
+		for i := 0; i < len(part); i++ {
+			c := part[i]
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			u = u*10 + int64(c-'0')
+		}
+	}
+	if neg {
+		u = -u
+	}
+	return u, true
+}
+
 // parseAmount parses decimal text exactly; text that is not a number (only
 // possible with RevenueAsString) counts as 0.
 func parseAmount(s string) *big.Rat {
@@ -117,7 +184,8 @@ type tableCell struct{ typ, id, label string }
 type tableRow struct {
 	cells      []tableCell
 	cv, events int64
-	revenue    *big.Rat
+	sums       sums
+	revenue    *big.Rat // sums in the requested currency
 }
 
 // entityTable serves POST /v1/affiliates/reporting/entity/table. Dates are
@@ -172,15 +240,13 @@ func (s *Server) entityTable(_ *http.Request, body []byte) reply {
 	}
 
 	st, _ := s.snapshot()
-	lo, hi := st.window(from.Unix(), end.Unix())
 	sel := selector{base: true, events: true, filters: fs}
 	groups := map[string]*tableRow{}
 	var key strings.Builder
 	cells := make([]tableCell, len(cols))
-	for i := lo; i < hi; i++ {
-		c := &st.rows[i]
+	st.each(from.Unix(), end.Unix(), func(c *Conversion) {
 		if !sel.match(c) {
-			continue
+			return
 		}
 		key.Reset()
 		for j, col := range cols {
@@ -191,7 +257,7 @@ func (s *Server) entityTable(_ *http.Request, body []byte) reply {
 		g := groups[key.String()]
 		if g == nil {
 			// Rows come newest first, so an offer's label is its latest name.
-			g = &tableRow{cells: slices.Clone(cells), revenue: new(big.Rat)}
+			g = &tableRow{cells: slices.Clone(cells), sums: sums{}}
 			groups[key.String()] = g
 		}
 		if c.IsEvent {
@@ -199,11 +265,11 @@ func (s *Server) entityTable(_ *http.Request, body []byte) reply {
 		} else {
 			g.cv++
 		}
-		amt := parseAmount(c.Revenue)
-		g.revenue.Add(g.revenue, amt.Mul(amt, convRate(c.Currency, currency)))
-	}
+		g.sums.add(c.Currency, c.Revenue)
+	})
 	rows := make([]*tableRow, 0, len(groups))
 	for _, g := range groups {
+		g.revenue = g.sums.in(currency)
 		rows = append(rows, g)
 	}
 	slices.SortFunc(rows, func(a, b *tableRow) int {
@@ -223,7 +289,7 @@ func (s *Server) entityTable(_ *http.Request, body []byte) reply {
 	}
 
 	b := getBuf()
-	buf := append(b.AvailableBuffer(), `{"table":[`...)
+	buf := append((*b)[:0], `{"table":[`...)
 	for i, r := range rows {
 		if i > 0 {
 			buf = append(buf, ',')
@@ -254,7 +320,7 @@ func (s *Server) entityTable(_ *http.Request, body []byte) reply {
 		buf = append(buf, `,"incomplete_results":true`...)
 	}
 	buf = append(buf, '}')
-	b.Write(buf)
+	*b = buf
 	return reply{status: http.StatusOK, body: b}
 }
 
@@ -353,16 +419,14 @@ func (s *Server) dashboard(_ *http.Request, body []byte) reply {
 		{time.Date(y, m, 1, 0, 0, 0, 0, loc), time.Date(y, m, d+1, 0, 0, 0, 0, loc)},
 		{time.Date(y, m-1, 1, 0, 0, 0, 0, loc), time.Date(y, m, 1, 0, 0, 0, 0, loc)},
 	}
-	var revenue [4]*big.Rat
+	var amounts [4]sums
 	var conv, events [4]int64
-	for i := range revenue {
-		revenue[i] = new(big.Rat)
+	for i := range amounts {
+		amounts[i] = sums{}
 	}
 	st, _ := s.snapshot()
-	lo, hi := st.window(min(bounds[1][0].Unix(), bounds[3][0].Unix()), bounds[0][1].Unix())
-	for i := lo; i < hi; i++ {
-		c := &st.rows[i]
-		u := st.keys[i]
+	st.each(min(bounds[1][0].Unix(), bounds[3][0].Unix()), bounds[0][1].Unix(), func(c *Conversion) {
+		u := c.Time.Unix()
 		for p, bd := range bounds {
 			if u < bd[0].Unix() || u >= bd[1].Unix() {
 				continue
@@ -372,12 +436,15 @@ func (s *Server) dashboard(_ *http.Request, body []byte) reply {
 			} else {
 				conv[p]++
 			}
-			amt := parseAmount(c.Revenue)
-			revenue[p].Add(revenue[p], amt.Mul(amt, convRate(c.Currency, currency)))
+			amounts[p].add(c.Currency, c.Revenue)
 		}
+	})
+	var revenue [4]*big.Rat
+	for i, a := range amounts {
+		revenue[i] = a.in(currency)
 	}
 	b := getBuf()
-	buf := append(b.AvailableBuffer(), '{')
+	buf := append((*b)[:0], '{')
 	metric := func(name string, vals [4]string, trend float64) {
 		if len(buf) > 1 {
 			buf = append(buf, ',')
@@ -410,7 +477,7 @@ func (s *Server) dashboard(_ *http.Request, body []byte) reply {
 		metric(name, zero, 0)
 	}
 	buf = append(buf, '}')
-	b.Write(buf)
+	*b = buf
 	return reply{status: http.StatusOK, body: b}
 }
 

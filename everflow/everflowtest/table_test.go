@@ -2,6 +2,7 @@ package everflowtest_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -328,5 +329,28 @@ func TestTimezones(t *testing.T) {
 	r, _ := get(testNow, true)
 	if r.status != 403 || errorText(t, r) != "Out of realm" {
 		t.Errorf("RefuseTimezones: status %d body %s", r.status, r.body)
+	}
+}
+
+func TestEntityTableExactSums(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 11, 19, 10, 0, 0, 0, time.UTC)
+	var data []everflowtest.Conversion
+	for i, rev := range []string{"1e-2", "0.123456789", "99999999999.5", "0.1", "0.2"} {
+		data = append(data, everflowtest.Conversion{ID: fmt.Sprint(i), Time: at, OfferID: 9, OfferName: "Nine", Currency: "USD", Revenue: rev})
+	}
+	for i := range 10 {
+		data = append(data, everflowtest.Conversion{ID: fmt.Sprint("t", i), Time: at, OfferID: 10, OfferName: "Ten", Currency: "USD", Revenue: "0.1"})
+	}
+	s := newServer(t, everflowtest.Options{}, data)
+	body := `{"from":"2026-11-19","to":"2026-11-19","timezone_id":67,"currency_id":"USD","columns":[{"column":"offer"}]}`
+	got, _ := decodeTable(t, do(t, s, request{path: everflowtest.PathEntityTable, body: body}))
+	want := []tableRow{
+		// 99999999999.933456789 has 9 decimals: rounded half-even to 4.
+		{Cols: "offer:9:Nine", CV: "5", Event: "0", Revenue: "99999999999.9335"},
+		{Cols: "offer:10:Ten", CV: "10", Event: "0", Revenue: "1"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("rows (-want +got):\n%s", diff)
 	}
 }

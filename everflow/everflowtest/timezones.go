@@ -153,7 +153,7 @@ func (s *Server) timezones() reply {
 	}
 	now := s.opts.Now()
 	b := getBuf()
-	buf := append(b.AvailableBuffer(), `{"timezones":[`...)
+	buf := append((*b)[:0], `{"timezones":[`...)
 	for i, tz := range Timezones {
 		if i > 0 {
 			buf = append(buf, ',')
@@ -169,7 +169,7 @@ func (s *Server) timezones() reply {
 		buf = append(buf, '}')
 	}
 	buf = append(buf, "]}"...)
-	b.Write(buf)
+	*b = buf
 	return reply{status: http.StatusOK, body: b}
 }
 
