@@ -42,10 +42,11 @@ func TestFaults(t *testing.T) {
 		// status, or -1 for a transport/body error.
 		query       []string
 		want        []int
-		wantCT      string // Content-Type of the first answer, when checked
-		wantRetry   string // Retry-After of the first answer
-		wantBody    string // body of the first answer, when checked
-		errContains string // error of the first request, when -1
+		wantCT      string        // Content-Type of the first answer, when checked
+		wantRetry   string        // Retry-After of the first answer
+		wantBody    string        // body of the first answer, when checked
+		errContains string        // error of the first request, when -1
+		timeout     time.Duration // client timeout; 0 = 10 s
 	}{
 		{name: "500 JSON once", fault: everflowtest.Fault{Status: 500}, want: []int{500, 200}, wantCT: "application/json", wantBody: `{"error":"internal server error"}`},
 		{name: "502 HTML", fault: everflowtest.Fault{Status: 502, Body: everflowtest.BadGatewayHTML}, want: []int{502, 200}, wantCT: "text/html; charset=utf-8", wantBody: everflowtest.BadGatewayHTML},
@@ -59,7 +60,7 @@ func TestFaults(t *testing.T) {
 		{name: "truncated real body", fault: everflowtest.Fault{Truncate: true}, want: []int{-1, 200}, errContains: "unexpected EOF"},
 		{name: "truncated status body", fault: everflowtest.Fault{Status: 500, Truncate: true}, want: []int{-1, 200}, errContains: "unexpected EOF"},
 		{name: "connection reset", fault: everflowtest.Fault{Reset: true}, want: []int{-1, 200}},
-		{name: "latency spike past the client timeout", fault: everflowtest.Fault{Delay: time.Minute}, want: []int{-1, 200}, errContains: "Client.Timeout"},
+		{name: "latency spike past the client timeout", fault: everflowtest.Fault{Delay: time.Minute}, want: []int{-1}, errContains: "Client.Timeout", timeout: 100 * time.Millisecond},
 		{name: "short delay then normal", fault: everflowtest.Fault{Delay: time.Millisecond}, want: []int{200}},
 	}
 	for _, tt := range tests {
@@ -69,7 +70,11 @@ func TestFaults(t *testing.T) {
 			s.Inject(tt.fault)
 			// A fresh transport per test: a POST on a dropped connection is
 			// not retried, so each fault is seen exactly once.
-			client := &http.Client{Timeout: 500 * time.Millisecond, Transport: &http.Transport{}}
+			timeout := tt.timeout
+			if timeout == 0 {
+				timeout = 10 * time.Second
+			}
+			client := &http.Client{Timeout: timeout, Transport: &http.Transport{}}
 			for i, want := range tt.want {
 				q := "page=1"
 				if tt.query != nil {

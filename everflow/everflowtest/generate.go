@@ -40,6 +40,7 @@ type GenerateOptions struct {
 // Offers are the synthetic offers Generate draws from: several currencies,
 // names with commas, quotes, unicode and a leading "=", and offer 105
 // renamed at noon of every day (local time), so a day has both names.
+// Treat it as read-only.
 var Offers = []Offer{
 	{ID: 101, Name: "Acme VPN - US", Currency: "USD"},
 	{ID: 102, Name: "Kasa Bank, Sign-up (EU)", Currency: "EUR"},
@@ -53,9 +54,13 @@ var Offers = []Offer{
 
 // Offer is one synthetic offer.
 type Offer struct {
-	ID       int64
-	Name     string
-	Renamed  string // name from local noon on, "" when never renamed
+	// ID is relationship.offer.network_offer_id.
+	ID int64
+	// Name is the offer's name until local noon of each day.
+	Name string
+	// Renamed is the name from local noon on; "" when never renamed.
+	Renamed string
+	// Currency is the offer's currency_id.
 	Currency string
 }
 

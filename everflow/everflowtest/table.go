@@ -17,6 +17,7 @@ import (
 // currency_id (Everflow converts with live rates; a stand-in must be
 // deterministic). Raw conversions are never converted. A conversion with
 // an empty or unknown currency is taken to be in the requested currency.
+// Treat it as read-only.
 var Rates = map[string]string{
 	"USD": "1",
 	"EUR": "1.08",
