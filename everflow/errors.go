@@ -188,22 +188,59 @@ func (c *Client) scrub(s string) string {
 	return s
 }
 
-// scrubbedError carries an error whose text had the key removed; Unwrap
-// keeps errors.Is and errors.As working for the retry policy.
+// scrubbedError stands in for an error whose text held the key: the text
+// with the key removed, and instead of the original chain (whose texts
+// still hold it) only the causes that matter to callers and to
+// shouldRetry, so no unwrapping can bring the key back.
 type scrubbedError struct {
-	msg string
-	err error
+	msg    string
+	causes []error
 }
 
-func (e *scrubbedError) Error() string { return e.msg }
-func (e *scrubbedError) Unwrap() error { return e.err }
+func (e *scrubbedError) Error() string   { return e.msg }
+func (e *scrubbedError) Unwrap() []error { return e.causes }
 
-// scrubError returns err with the key removed from its text.
+// keptCauses are the errors a scrubbed error still matches with errors.Is.
+var keptCauses = []error{
+	context.Canceled, context.DeadlineExceeded,
+	io.ErrUnexpectedEOF, io.EOF,
+	syscall.ECONNRESET, syscall.ECONNREFUSED, syscall.EPIPE,
+	ErrEnvelope, ErrPagingIgnored, ErrInvalidDecimal, ErrMissingConversionID,
+}
+
+// timeoutError keeps a scrubbed timeout a net.Error with Timeout() true.
+type timeoutError struct{}
+
+func (timeoutError) Error() string   { return "timeout" }
+func (timeoutError) Timeout() bool   { return true }
+func (timeoutError) Temporary() bool { return true }
+
+// scrubError returns err unchanged when its text does not hold the key,
+// else a scrubbedError.
 func (c *Client) scrubError(err error) error {
 	if err == nil {
 		return nil
 	}
-	return &scrubbedError{msg: c.scrub(err.Error()), err: err}
+	text := err.Error()
+	msg := c.scrub(text)
+	if msg == text {
+		return err
+	}
+	e := &scrubbedError{msg: msg}
+	for _, k := range keptCauses {
+		if errors.Is(err, k) {
+			e.causes = append(e.causes, k)
+		}
+	}
+	var netErr net.Error
+	if errors.As(err, &netErr) && netErr.Timeout() {
+		e.causes = append(e.causes, timeoutError{})
+	}
+	var apiErr *Error // built scrubbed by checkResponse
+	if errors.As(err, &apiErr) {
+		e.causes = append(e.causes, apiErr)
+	}
+	return e
 }
 
 // parseRetryAfter reads Retry-After as seconds or an HTTP date; 0 when
