@@ -689,7 +689,7 @@ func TestThrottle(t *testing.T) {
 		remaining string
 		wantPause time.Duration // 0 = none
 	}{
-		{"0", 5 * time.Millisecond}, // one second, capped at MaxBackoff
+		{"0", 5 * time.Millisecond},   // one second, capped at MaxBackoff
 		{"1", 100 * time.Microsecond}, // the time of one request at MaxRPS 10000
 		{"2", 0},
 		{"20", 0},
