@@ -143,8 +143,8 @@ type walker struct {
 	start time.Time
 	seed  maphash.Seed
 
-	seen       map[[16]byte]struct{} // ids handed to fn
-	duplicates int                   // rows whose id was already seen
+	seen       *idSet // ids handed to fn
+	duplicates int    // rows whose id was already seen
 	stats      PageStats
 	pool       sync.Pool // *conversionsPage
 
@@ -182,7 +182,7 @@ func (w *walker) walk(ctx context.Context, rewalk bool) (walkResult, error) {
 	if w.seen == nil {
 		// Sized from the first total so the set never rehashes, bounded
 		// so a bogus total_count cannot allocate gigabytes up front.
-		w.seen = make(map[[16]byte]struct{}, min(res.total, 1<<22))
+		w.seen = newIDSet(min(res.total, 1<<22))
 	}
 	w.pages, w.delivered, w.lastLog = res.pages, 0, time.Now()
 	fingerprints := make(map[uint64]int, res.pages)
@@ -197,7 +197,9 @@ func (w *walker) walk(ctx context.Context, rewalk bool) (walkResult, error) {
 	defer cancel()
 	workers := w.c.workers(res.pages - 1)
 	jobs := make(chan int)
-	results := make(chan pageResult, workers)
+	// Unbuffered: a finished page waits in its worker for the consumer,
+	// so at most one page per worker is held in memory.
+	results := make(chan pageResult)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
@@ -318,11 +320,10 @@ func (w *walker) deliver(n int, p *conversionsPage, size int, res *walkResult, r
 		}
 		k := idKey(row.ConversionID)
 		_, _ = h.Write(k[:])
-		if _, dup := w.seen[k]; dup {
+		if !w.seen.add(k) {
 			w.duplicates++
 			continue
 		}
-		w.seen[k] = struct{}{}
 		fresh++
 		w.stats.Conversions++
 		if err := w.fn(*row); err != nil {
