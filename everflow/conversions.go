@@ -2,6 +2,7 @@ package everflow
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/maphash"
 	"log/slog"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -86,7 +88,8 @@ func (c *Client) Conversions(ctx context.Context, q ConversionsQuery, fn func(Co
 			ShowConversions: true, ShowEvents: q.Events,
 			Query: queryBody{Filters: []struct{}{}},
 		},
-		seed: maphash.MakeSeed(),
+		seed:     maphash.MakeSeed(),
+		pageSize: c.pageSize,
 	}
 	first, err := w.walk(ctx, false)
 	if err != nil {
@@ -142,6 +145,9 @@ type walker struct {
 	body  conversionsBody
 	start time.Time
 	seed  maphash.Seed
+	// pageSize is the page_size asked for: Options.PageSize, halved when
+	// the server refuses it as too large.
+	pageSize int
 
 	seen       *idSet // ids handed to fn
 	duplicates int    // rows whose id was already seen
@@ -167,12 +173,12 @@ type walkResult struct {
 // page as it arrives. A re-walk hands over only unseen conversions and
 // expects to see known ones again.
 func (w *walker) walk(ctx context.Context, rewalk bool) (walkResult, error) {
-	first, err := w.fetch(ctx, 1)
+	first, err := w.fetchFirst(ctx)
 	if err != nil {
 		return walkResult{}, fmt.Errorf("fetch conversions %s page 1: %w", w.q.Date, err)
 	}
 	defer w.pool.Put(first)
-	size := w.c.pageSize
+	size := w.pageSize
 	if ps := first.paging.PageSize; ps > 0 && ps < size {
 		// The server caps pages below what was asked: page with its size.
 		size = ps
@@ -273,7 +279,7 @@ func (c *Client) workers(pages int) int {
 func (w *walker) fetch(ctx context.Context, n int) (*conversionsPage, error) {
 	query := url.Values{
 		"page":      {strconv.Itoa(n)},
-		"page_size": {strconv.Itoa(w.c.pageSize)},
+		"page_size": {strconv.Itoa(w.pageSize)},
 	}
 	req, err := w.c.newRequest(ctx, http.MethodPost, pathConversions, query, w.body)
 	if err != nil {
@@ -283,12 +289,37 @@ func (w *walker) fetch(ctx context.Context, n int) (*conversionsPage, error) {
 	if p == nil {
 		p = &conversionsPage{}
 	}
-	p.limit = w.c.pageSize
+	p.limit = w.pageSize
 	if err := w.c.do(req, p); err != nil {
 		w.pool.Put(p)
 		return nil, err
 	}
 	return p, nil
+}
+
+// minPageSize is as far as fetchFirst halves a refused page size.
+const minPageSize = 100
+
+// fetchFirst fetches page 1. Everflow's maximum page_size for affiliate
+// conversions is unconfirmed ("typically 2000"); a server that refuses the
+// size with a 400 naming page_size gets half of it, down to minPageSize,
+// rather than failing every run. A server that clamps the size instead says
+// so in paging.page_size, which walk honours.
+func (w *walker) fetchFirst(ctx context.Context) (*conversionsPage, error) {
+	for {
+		p, err := w.fetch(ctx, 1)
+		var apiErr *Error
+		if err == nil || w.pageSize/2 < minPageSize || !errors.As(err, &apiErr) ||
+			apiErr.StatusCode != http.StatusBadRequest || !strings.Contains(strings.ToLower(apiErr.Message), "page_size") {
+			return p, err
+		}
+		w.pageSize /= 2
+		w.c.log.LogAttrs(ctx, slog.LevelWarn, "everflow refused the page size; asking for smaller pages",
+			slog.String("date", w.q.Date),
+			slog.Int("page_size", w.pageSize),
+			slog.String("error", err.Error()),
+		)
+	}
 }
 
 // deliver checks page n against the walk so far and hands its unseen

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -483,5 +484,101 @@ func TestConversionsQueryValidation(t *testing.T) {
 		if _, err := c.Conversions(t.Context(), q, func(Conversion) error { return nil }); err == nil {
 			t.Errorf("Conversions(%+v) = nil error", q)
 		}
+	}
+}
+
+// TestConversionsPageSize: a server refusing the page size (400 naming
+// page_size) gets smaller pages; one that clamps it and says so in
+// paging.page_size is paged with its size.
+func TestConversionsPageSize(t *testing.T) {
+	t.Parallel()
+	t.Run("refused", func(t *testing.T) {
+		t.Parallel()
+		data := generateDay(41, testDay, time.UTC, 1200, 0)
+		c, srv, logs := standIn(t, everflowtest.Options{MaxPageSize: 500}, data)
+		c.pageSize = 2000
+		got, st, err := collect(t, c, dayQuery())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1200 || st.Pages != 3 {
+			t.Errorf("got %d conversions in %d pages, want 1200 in 3 pages of 500", len(got), st.Pages)
+		}
+		if n := srv.Stats().PageRequests[1]; n != 3 {
+			t.Errorf("page 1 asked %d times, want 3 (2000, 1000, 500)", n)
+		}
+		if !strings.Contains(logs.String(), "page_size=500") {
+			t.Errorf("no warning about the smaller page size:\n%s", logs)
+		}
+	})
+	t.Run("refused below the minimum", func(t *testing.T) {
+		t.Parallel()
+		c, _, _ := standIn(t, everflowtest.Options{MaxPageSize: 50}, generateDay(42, testDay, time.UTC, 10, 0))
+		c.pageSize = 2000
+		_, _, err := collect(t, c, dayQuery())
+		var apiErr *Error
+		if !errors.As(err, &apiErr) || apiErr.StatusCode != 400 || !strings.Contains(err.Error(), "paging") {
+			t.Errorf("err = %v, want a 400 about paging", err)
+		}
+	})
+	t.Run("clamped", func(t *testing.T) {
+		t.Parallel()
+		c, mux, _ := setup(t)
+		ids := []string{"a", "b", "c", "d", "e", "f", "g"}
+		mux.HandleFunc("POST /v1/affiliates/reporting/conversions", func(w http.ResponseWriter, r *http.Request) {
+			n, _ := strconv.Atoi(r.URL.Query().Get("page"))
+			var rows []string
+			for i := (n - 1) * 3; i < min(n*3, len(ids)); i++ {
+				rows = append(rows, fmt.Sprintf(`{"conversion_id":%q}`, ids[i]))
+			}
+			fmt.Fprintf(w, `{"conversions":[%s],"paging":{"page":%d,"page_size":3,"total_count":%d}}`, strings.Join(rows, ","), n, len(ids))
+		})
+		got, st, err := collect(t, c, dayQuery())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 7 || st.Pages != 3 {
+			t.Errorf("got %d conversions in %d pages, want 7 in 3", len(got), st.Pages)
+		}
+	})
+}
+
+// TestConversionsProgressLog: a one-page day logs its page at debug only;
+// a long day logs progress at info every 10 pages and at the end.
+func TestConversionsProgressLog(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name     string
+		n        int
+		wantInfo int
+	}{
+		{name: "one page", n: 8, wantInfo: 0},
+		{name: "25 pages", n: 250, wantInfo: 3},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, _, logs := standIn(t, everflowtest.Options{}, generateDay(43, testDay, time.UTC, tt.n, 0))
+			if _, _, err := collect(t, c, dayQuery()); err != nil {
+				t.Fatal(err)
+			}
+			var info int
+			for _, line := range strings.Split(logs.String(), "\n") {
+				if strings.Contains(line, "level=INFO") && strings.Contains(line, `msg="everflow conversions page"`) {
+					info++
+					for _, k := range []string{"date=" + testDay, "page=", "pages=", "conversions=", "elapsed=", "rate="} {
+						if !strings.Contains(line, k) {
+							t.Errorf("progress line lacks %s: %s", k, line)
+						}
+					}
+				}
+			}
+			// Every 10 pages, or every 5 s: a slow machine may add lines.
+			if info < tt.wantInfo || tt.wantInfo == 0 && info != 0 {
+				t.Errorf("%d info progress lines, want %d:\n%s", info, tt.wantInfo, logs)
+			}
+			if !strings.Contains(logs.String(), "level=DEBUG") {
+				t.Errorf("no debug page lines:\n%s", logs)
+			}
+		})
 	}
 }

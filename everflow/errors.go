@@ -77,6 +77,8 @@ func (e *Error) Error() string {
 // hint is what the user should do about the error.
 func (e *Error) hint() string {
 	switch code := e.StatusCode; {
+	case code == http.StatusBadRequest && strings.Contains(strings.ToLower(e.Message), "page"):
+		return "Everflow refused the paging parameters"
 	case code == http.StatusBadRequest && strings.Contains(e.Path, "/reporting/"):
 		return "Everflow only serves the last 365 days, in ranges of at most one year: check the report dates"
 	case code == http.StatusBadRequest:
