@@ -255,6 +255,11 @@ func (c *Client) do(req *http.Request, v any) error {
 	ctx := req.Context()
 	for attempt := 1; ; attempt++ {
 		if err := c.waitTurn(ctx); err != nil {
+			if ctx.Err() == nil {
+				// The limiter refuses up front a wait that would pass the
+				// context's deadline; report it as the deadline it is.
+				err = fmt.Errorf("%w: %w", context.DeadlineExceeded, err)
+			}
 			return fmt.Errorf("%s %s: wait for the rate limit: %w", req.Method, req.URL.Path, err)
 		}
 		err := c.send(req, v)

@@ -788,3 +788,18 @@ func TestErrorMessageSummarizesHTML(t *testing.T) {
 		t.Errorf("message = %q", apiErr.Message)
 	}
 }
+
+// TestDeadlineAtRateLimiter: a wait for the limiter that would pass the
+// context's deadline is reported as context.DeadlineExceeded.
+func TestDeadlineAtRateLimiter(t *testing.T) {
+	t.Parallel()
+	c, mux, _ := setup(t)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(503) })
+	c.limiter = rate.NewLimiter(0.001, 1)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute) // the next token is 1000 s away
+	defer cancel()
+	err := c.Check(ctx, 67)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err = %v, want context.DeadlineExceeded", err)
+	}
+}
