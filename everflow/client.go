@@ -101,6 +101,10 @@ type Client struct {
 	maxAttempts int
 	pageSize    int
 
+	// pageSlots bounds the conversions pages requested or held (decoded,
+	// waiting for delivery) at once across all calls, and with it memory.
+	pageSlots chan struct{}
+
 	// throttleUntil (unix nanoseconds) holds every request back after the
 	// server reported its bucket (nearly) empty; see noteRateLimit.
 	throttleUntil atomic.Int64
@@ -146,6 +150,7 @@ func NewClient(apiKey string, opts Options) (*Client, error) {
 	// save a fraction of a second per day and spend the network's shared
 	// budget in spikes.
 	c.limiter = rate.NewLimiter(rate.Limit(c.maxRPS), 1)
+	c.pageSlots = make(chan struct{}, c.workers(maxWorkers))
 	if opts.HTTPClient != nil {
 		hc := *opts.HTTPClient
 		if hc.CheckRedirect == nil {

@@ -84,9 +84,10 @@ func TestNewClientDefaults(t *testing.T) {
 		PageSize    int
 		Timeout     time.Duration
 		Workers     int
+		PageSlots   int
 	}
-	want := config{Limit: 3, Burst: 1, MinBackoff: time.Second, MaxBackoff: 32 * time.Second, MaxAttempts: 8, PageSize: 2000, Timeout: 60 * time.Second, Workers: 6}
-	got := config{c.limiter.Limit(), c.limiter.Burst(), c.minBackoff, c.maxBackoff, c.maxAttempts, c.pageSize, c.hc.Timeout, c.workers(100)}
+	want := config{Limit: 3, Burst: 1, MinBackoff: time.Second, MaxBackoff: 32 * time.Second, MaxAttempts: 8, PageSize: 2000, Timeout: 60 * time.Second, Workers: 6, PageSlots: 6}
+	got := config{c.limiter.Limit(), c.limiter.Burst(), c.minBackoff, c.maxBackoff, c.maxAttempts, c.pageSize, c.hc.Timeout, c.workers(100), cap(c.pageSlots)}
 	if diff := gocmp.Diff(want, got); diff != "" {
 		t.Errorf("defaults (-want +got):\n%s", diff)
 	}

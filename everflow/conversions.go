@@ -173,43 +173,29 @@ type walkResult struct {
 // page as it arrives. A re-walk hands over only unseen conversions and
 // expects to see known ones again.
 func (w *walker) walk(ctx context.Context, rewalk bool) (walkResult, error) {
-	first, err := w.fetchFirst(ctx)
-	if err != nil {
-		return walkResult{}, fmt.Errorf("fetch conversions %s page 1: %w", w.q.Date, err)
-	}
-	defer w.pool.Put(first)
-	size := w.pageSize
-	if ps := first.paging.PageSize; ps > 0 && ps < size {
-		// The server caps pages below what was asked: page with its size.
-		size = ps
-	}
-	res := walkResult{total: first.paging.TotalCount, totalsAgree: true, consistent: true}
-	res.pages = max(1, (res.total+size-1)/size)
-	if w.seen == nil {
-		// Sized from the first total so the set never rehashes, bounded
-		// so a bogus total_count cannot allocate gigabytes up front.
-		w.seen = newIDSet(min(res.total, 1<<22))
-	}
-	w.pages, w.delivered, w.lastLog = res.pages, 0, time.Now()
-	fingerprints := make(map[uint64]int, res.pages)
-	if err := w.deliver(1, first, size, &res, rewalk, fingerprints); err != nil {
+	fingerprints := map[uint64]int{}
+	res, size, err := w.walkFirst(ctx, rewalk, fingerprints)
+	if err != nil || res.pages == 1 {
 		return res, err
 	}
-	if res.pages == 1 {
-		return res, nil
-	}
 
+	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	workers := w.c.workers(res.pages - 1)
 	jobs := make(chan int)
-	// Unbuffered: a finished page waits in its worker for the consumer,
-	// so at most one page per worker is held in memory.
+	// Unbuffered: a finished page waits in its worker for the consumer.
+	// Each page holds one of the client's page slots from its request
+	// until it is delivered, so memory is bounded per client, whatever
+	// the number of days fetched at once.
 	results := make(chan pageResult)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
 			for n := range jobs {
+				if w.c.acquirePage(ctx) != nil {
+					return
+				}
 				p, err := w.fetch(ctx, n)
 				select {
 				case results <- pageResult{n: n, page: p, err: err}:
@@ -217,6 +203,7 @@ func (w *walker) walk(ctx context.Context, rewalk bool) (walkResult, error) {
 					if p != nil {
 						w.pool.Put(p)
 					}
+					w.c.releasePage()
 				}
 			}
 		})
@@ -255,9 +242,55 @@ func (w *walker) walk(ctx context.Context, rewalk bool) (walkResult, error) {
 		if r.page != nil {
 			w.pool.Put(r.page)
 		}
+		w.c.releasePage()
+	}
+	if firstErr == nil && parent.Err() != nil {
+		// Cancelled from outside: results may have been dropped.
+		firstErr = fmt.Errorf("fetch conversions %s: %w", w.q.Date, parent.Err())
 	}
 	return res, firstErr
 }
+
+// walkFirst fetches and delivers page 1, which sets the walk's total and
+// page size.
+func (w *walker) walkFirst(ctx context.Context, rewalk bool, fingerprints map[uint64]int) (walkResult, int, error) {
+	if err := w.c.acquirePage(ctx); err != nil {
+		return walkResult{}, 0, fmt.Errorf("fetch conversions %s page 1: %w", w.q.Date, err)
+	}
+	defer w.c.releasePage()
+	first, err := w.fetchFirst(ctx)
+	if err != nil {
+		return walkResult{}, 0, fmt.Errorf("fetch conversions %s page 1: %w", w.q.Date, err)
+	}
+	defer w.pool.Put(first)
+	size := w.pageSize
+	if ps := first.paging.PageSize; ps > 0 && ps < size {
+		// The server caps pages below what was asked: page with its size.
+		size = ps
+	}
+	res := walkResult{total: first.paging.TotalCount, totalsAgree: true, consistent: true}
+	res.pages = max(1, (res.total+size-1)/size)
+	if w.seen == nil {
+		// Sized from the first total so the set never rehashes, bounded
+		// so a bogus total_count cannot allocate gigabytes up front.
+		w.seen = newIDSet(min(res.total, 1<<22))
+	}
+	w.pages, w.delivered, w.lastLog = res.pages, 0, time.Now()
+	return res, size, w.deliver(1, first, size, &res, rewalk, fingerprints)
+}
+
+// acquirePage takes one of the client's page slots, waiting while other
+// calls hold them all.
+func (c *Client) acquirePage(ctx context.Context) error {
+	select {
+	case c.pageSlots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (c *Client) releasePage() { <-c.pageSlots }
 
 type pageResult struct {
 	n    int

@@ -2,9 +2,11 @@ package everflow
 
 import (
 	"cmp"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"slices"
 	"strconv"
@@ -14,6 +16,7 @@ import (
 	"time"
 
 	gocmp "github.com/google/go-cmp/cmp"
+	"golang.org/x/time/rate"
 
 	"github.com/eflow-digest/eflow-digest/everflow/everflowtest"
 )
@@ -580,5 +583,69 @@ func TestConversionsProgressLog(t *testing.T) {
 				t.Errorf("no debug page lines:\n%s", logs)
 			}
 		})
+	}
+}
+
+// TestConversionsConcurrentDays: days fetched at once through one client
+// (as a backfill does) each come out whole, and the client's page slots
+// bound the pages in flight across all of them.
+func TestConversionsConcurrentDays(t *testing.T) {
+	t.Parallel()
+	const perDay, pageSize = 50, 10
+	var inFlight, peak atomic.Int32
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/affiliates/reporting/conversions", func(w http.ResponseWriter, r *http.Request) {
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		var body struct{ From string }
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+		time.Sleep(2 * time.Millisecond) // a little latency so requests overlap
+		var rows []string
+		for i := (page - 1) * pageSize; i < min(page*pageSize, perDay); i++ {
+			rows = append(rows, fmt.Sprintf(`{"conversion_id":"%s-%d"}`, body.From, i))
+		}
+		fmt.Fprintf(w, `{"conversions":[%s],"paging":{"page":%d,"page_size":%d,"total_count":%d}}`, strings.Join(rows, ","), page, pageSize, perDay)
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	opts := fastOptions(srv.URL, nil)
+	opts.MaxRPS = 2 // four page slots
+	c, err := NewClient(testKey, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.limiter = rate.NewLimiter(rate.Inf, 1) // pace by slots alone, fast
+	days := []string{"2026-11-15", "2026-11-16", "2026-11-17", "2026-11-18", "2026-11-19"}
+	errs := make(chan error, len(days))
+	for _, d := range days {
+		go func() {
+			seen := map[string]bool{}
+			_, err := c.Conversions(t.Context(), ConversionsQuery{Date: d, TimezoneID: 67}, func(cv Conversion) error {
+				if seen[cv.ConversionID] || !strings.HasPrefix(cv.ConversionID, d) {
+					return fmt.Errorf("conversion %s handed over on %s twice or on the wrong day", cv.ConversionID, d)
+				}
+				seen[cv.ConversionID] = true
+				return nil
+			})
+			if err == nil && len(seen) != perDay {
+				err = fmt.Errorf("%s: %d conversions, want %d", d, len(seen), perDay)
+			}
+			errs <- err
+		}()
+	}
+	for range days {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if p := peak.Load(); p > 4 {
+		t.Errorf("%d page requests in flight at once, want at most the client's 4 slots", p)
 	}
 }
