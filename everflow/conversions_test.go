@@ -649,3 +649,50 @@ func TestConversionsConcurrentDays(t *testing.T) {
 		t.Errorf("%d page requests in flight at once, want at most the client's 4 slots", p)
 	}
 }
+
+// TestConversionsShortPage: a page short of rows before total_count is
+// reached is not the end: the re-walk fetches what it missed, and a server
+// that stays short is a count mismatch, never a silent partial day.
+func TestConversionsShortPage(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name      string
+		shortOnce bool
+		wantErr   error
+	}{
+		{name: "short once", shortOnce: true},
+		{name: "always short", wantErr: ErrCountMismatch},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			const total = 25
+			var page2 atomic.Int32
+			c, mux, _ := setup(t)
+			mux.HandleFunc("POST /v1/affiliates/reporting/conversions", func(w http.ResponseWriter, r *http.Request) {
+				page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+				end := min(page*10, total)
+				if page == 2 && (page2.Add(1) == 1 || !tt.shortOnce) {
+					end = 15 // five rows short
+				}
+				var rows []string
+				for i := (page - 1) * 10; i < end; i++ {
+					rows = append(rows, fmt.Sprintf(`{"conversion_id":"c%02d"}`, i))
+				}
+				fmt.Fprintf(w, `{"conversions":[%s],"paging":{"page":%d,"page_size":10,"total_count":%d}}`, strings.Join(rows, ","), page, total)
+			})
+			got, st, err := collect(t, c, dayQuery())
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("err = %v, want %v", err, tt.wantErr)
+			}
+			if tt.wantErr != nil {
+				if !strings.Contains(err.Error(), "never served") {
+					t.Errorf("error %q does not say conversions were missing", err)
+				}
+				return
+			}
+			if len(got) != total || !st.Rewalked || st.Pages != 6 {
+				t.Errorf("got %d conversions, stats %+v; want %d after a re-walk of 3 pages", len(got), st, total)
+			}
+		})
+	}
+}
