@@ -321,7 +321,7 @@ func TestConversionsEnvelope(t *testing.T) {
 		{name: "array", body: `[]`, want: ErrEnvelope},
 		{name: "null", body: `null`, want: ErrEnvelope},
 		{name: "no paging", body: `{"conversions":[]}`, want: ErrEnvelope},
-		{name: "no conversions", body: `{"paging":{"page":1,"page_size":10,"total_count":0}}`, want: ErrEnvelope},
+		{name: "no conversions but a total", body: `{"paging":{"page":1,"page_size":10,"total_count":3}}`, want: ErrEnvelope},
 		{name: "conversions null", body: `{"conversions":null,"paging":{"page":1,"page_size":10,"total_count":0}}`, want: ErrEnvelope},
 		{name: "conversions object", body: `{"conversions":{},"paging":{"page":1,"page_size":10,"total_count":0}}`, want: ErrEnvelope},
 		{name: "paging null", body: `{"conversions":[],"paging":null}`, want: ErrEnvelope},
@@ -357,13 +357,22 @@ func TestConversionsEnvelope(t *testing.T) {
 // empty day.
 func TestConversionsEmptyDayEnvelope(t *testing.T) {
 	t.Parallel()
-	c, mux, _ := setup(t)
-	mux.HandleFunc("POST /v1/affiliates/reporting/conversions", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprint(w, `{"paging":{"page":1,"page_size":2000,"total_count":0},"extra":{"x":[1,2]},"conversions":[]}`)
-	})
-	got, st, err := collect(t, c, dayQuery())
-	if err != nil || len(got) != 0 || st != (PageStats{Pages: 1}) {
-		t.Errorf("Conversions = %v, %+v, %v; want an empty day", got, st, err)
+	for name, body := range map[string]string{
+		"empty array": `{"paging":{"page":1,"page_size":2000,"total_count":0},"extra":{"x":[1,2]},"conversions":[]}`,
+		// proto3 JSON leaves out an empty repeated field and a zero count.
+		"array and count omitted": `{"paging":{"page":1,"page_size":2000}}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			c, mux, _ := setup(t)
+			mux.HandleFunc("POST /v1/affiliates/reporting/conversions", func(w http.ResponseWriter, r *http.Request) {
+				fmt.Fprint(w, body)
+			})
+			got, st, err := collect(t, c, dayQuery())
+			if err != nil || len(got) != 0 || st != (PageStats{Pages: 1}) {
+				t.Errorf("Conversions = %v, %+v, %v; want an empty day", got, st, err)
+			}
+		})
 	}
 }
 

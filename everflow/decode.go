@@ -165,7 +165,8 @@ type conversionsPage struct {
 
 // decodeBody streams the envelope {"conversions":[...],"paging":{...}}
 // (keys in any order, unknown keys skipped), decoding the rows one by one
-// into the reused buffer. A missing array or paging object is ErrEnvelope.
+// into the reused buffer. A missing paging object is ErrEnvelope, and so is a
+// missing array unless paging says there are no rows at all.
 func (p *conversionsPage) decodeBody(r io.Reader) error {
 	p.rows = p.rows[:0]
 	p.paging = paging{}
@@ -222,7 +223,10 @@ func (p *conversionsPage) decodeBody(r io.Reader) error {
 	switch {
 	case !haveRows && !havePaging:
 		return fmt.Errorf("%w: no conversions array and no paging object", ErrEnvelope)
-	case !haveRows:
+	case !haveRows && p.paging.TotalCount != 0:
+		// Everflow follows proto3 JSON, which leaves an empty repeated
+		// field out: a day without conversions may come back as paging
+		// alone. Rows that the server counts but does not send are not that.
 		return fmt.Errorf("%w: no conversions array", ErrEnvelope)
 	case !havePaging:
 		return fmt.Errorf("%w: no paging object", ErrEnvelope)
