@@ -23,7 +23,7 @@ type a1 struct {
 
 // parseA1 parses the forms Google accepts: Sheet1!A1:B2, Sheet1!A:A,
 // Sheet1!1:2, Sheet1!A5:A, A1:B2 (first visible tab), Sheet1 (whole tab),
-// 'My Sheet'!A:A with '' escaping a quote. R1C1 is not accepted.
+// 'My Sheet'!A:A with ” escaping a quote. R1C1 is not accepted.
 func parseA1(s string) (a1, bool) {
 	r := a1{input: s}
 	var cells string
@@ -292,4 +292,6 @@ func gridError(t *tab, r0, r1, c0, c1 int) *apiError {
 	return badRequest("Range (%s!%s) exceeds grid limits. Max rows: %d, max columns: %d", quoteTitle(t.title()), cell, rows, cols)
 }
 
-func (g bounded) String() string { return fmt.Sprintf("%s[%d:%d,%d:%d]", g.t.title(), g.r0, g.r1, g.c0, g.c1) }
+func (g bounded) String() string {
+	return fmt.Sprintf("%s[%d:%d,%d:%d]", g.t.title(), g.r0, g.r1, g.c0, g.c1)
+}

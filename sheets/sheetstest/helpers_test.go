@@ -82,7 +82,7 @@ func wantErr(t *testing.T, err error, code int, message string) {
 
 func ptr[T any](v T) *T { return &v }
 
-func str(s string) sheetstest.Cell { return sheetstest.Cell{String: &s} }
+func str(s string) sheetstest.Cell  { return sheetstest.Cell{String: &s} }
 func num(n float64) sheetstest.Cell { return sheetstest.Cell{Number: &n} }
 
 var httpClient = &http.Client{Timeout: 5 * time.Second}

@@ -346,4 +346,3 @@ func renderTab(t *tab) string {
 	}
 	return out.String()
 }
-
