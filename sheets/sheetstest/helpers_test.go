@@ -86,3 +86,5 @@ func str(s string) sheetstest.Cell  { return sheetstest.Cell{String: &s} }
 func num(n float64) sheetstest.Cell { return sheetstest.Cell{Number: &n} }
 
 var httpClient = &http.Client{Timeout: 5 * time.Second}
+
+func googleField(s string) googleapi.Field { return googleapi.Field(s) }
