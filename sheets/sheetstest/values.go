@@ -566,8 +566,9 @@ func (s *Server) valuesAppend(b *book, rng string, q url.Values, body []byte) (a
 		at, col = table.r1, table.c0
 	}
 	nr, nc := extent(rows)
-	if col+nc > g.t.colCount() {
-		return nil, gridError(g.t, at, at+1, col, col+nc)
+	if cols := g.t.colCount(); col+nc > cols {
+		return nil, badRequest("Range (%s!%s) exceeds grid limits. Max rows: %d, max columns: %d",
+			quoteTitle(g.t.title()), cellName(at, max(col, cols)), g.t.rowCount(), cols)
 	}
 	x := s.begin(b)
 	t := x.mut(g.ti)
