@@ -11,7 +11,9 @@ import (
 
 func TestValueInputOptions(t *testing.T) {
 	t.Parallel()
-	date := func(n float64, typ, p string) sheetstest.Cell { return sheetstest.Cell{Number: ptr(n), Type: typ, Pattern: p} }
+	date := func(n float64, typ, p string) sheetstest.Cell {
+		return sheetstest.Cell{Number: ptr(n), Type: typ, Pattern: p}
+	}
 	tests := []struct {
 		in       any
 		raw, usr sheetstest.Cell
