@@ -17,20 +17,20 @@ import (
 // replaces it only when all succeeded, so a batch is all-or-nothing. The
 // cell limit is checked after each subrequest.
 func (s *Server) batchUpdate(b *book, body []byte) (any, *apiError) {
+	// Count the requests before decoding them into the client's types, so
+	// an oversized batch is refused cheaply.
+	var count struct {
+		Requests []json.RawMessage `json:"requests"`
+	}
+	if err := json.Unmarshal(body, &count); err == nil && len(count.Requests) > MaxRequestsPerBatch {
+		return nil, badRequest("Cannot exceed %d requests in a single batch.", MaxRequestsPerBatch)
+	}
 	var req sheets.BatchUpdateSpreadsheetRequest
 	if err := decodeStrict(body, &req); err != nil {
 		return nil, err
 	}
-	// The raw requests tell a field sent as 0 from one left out.
-	var raw struct {
-		Requests []map[string]json.RawMessage `json:"requests"`
-	}
-	_ = json.Unmarshal(body, &raw)
 	if len(req.Requests) == 0 {
 		return nil, badRequest("Must specify at least one request.")
-	}
-	if len(req.Requests) > MaxRequestsPerBatch {
-		return nil, badRequest("Cannot exceed %d requests in a single batch.", MaxRequestsPerBatch)
 	}
 	if req.IncludeSpreadsheetInResponse {
 		for _, r := range req.ResponseRanges {
@@ -45,9 +45,10 @@ func (s *Server) batchUpdate(b *book, body []byte) (any, *apiError) {
 		if r == nil {
 			return nil, badRequest("Invalid requests[%d]: No request set.", i)
 		}
+		// The raw request tells a field sent as 0 from one left out.
 		var rawReq map[string]json.RawMessage
-		if i < len(raw.Requests) {
-			rawReq = raw.Requests[i]
+		if i < len(count.Requests) {
+			_ = json.Unmarshal(count.Requests[i], &rawReq)
 		}
 		kind, err := requestKind(r)
 		if err != "" {

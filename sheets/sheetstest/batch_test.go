@@ -520,12 +520,20 @@ func TestSortRange(t *testing.T) {
 func TestBatchLimits(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, sheetstest.Options{})
-	reqs := make([]*sheets.Request, sheetstest.MaxRequestsPerBatch+1)
-	for i := range reqs {
-		reqs[i] = &sheets.Request{AutoResizeDimensions: &sheets.AutoResizeDimensionsRequest{Dimensions: dim(0, "COLUMNS", 0, 1)}}
+	one := `{"autoResizeDimensions":{"dimensions":{"dimension":"COLUMNS","endIndex":1}}}`
+	body := `{"requests":[` + strings.Repeat(one+",", sheetstest.MaxRequestsPerBatch) + one + `]}`
+	req, _ := http.NewRequestWithContext(t.Context(), "POST", e.srv.URL+"/v4/spreadsheets/"+docID+":batchUpdate", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token(t, e))
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
 	}
-	_, err := batch(t, e, reqs...)
-	wantErr(t, err, 400, "Cannot exceed 100000 requests in a single batch.")
+	var got struct{ Error struct{ Message string } }
+	_ = json.NewDecoder(resp.Body).Decode(&got)
+	resp.Body.Close()
+	if resp.StatusCode != 400 || got.Error.Message != "Cannot exceed 100000 requests in a single batch." {
+		t.Errorf("got %d %q", resp.StatusCode, got.Error.Message)
+	}
 
 	big := strings.Repeat("x", 40000)
 	var rows []*sheets.RowData

@@ -14,7 +14,8 @@ import (
 // ApplyThenDrop; a Fault with only Delay lets the request proceed (a
 // latency spike).
 type Fault struct {
-	// Op names the call to hit, "" any. API calls are named after their
+	// Op names the call to hit; "" hits any API call but not the token
+	// endpoint. API calls are named after their
 	// method: "get" and "batchUpdate" (spreadsheets), "values.get",
 	// "values.batchGet", "values.update", "values.append", "values.clear",
 	// "values.batchUpdate", "values.batchClear"; "token" is the OAuth2
@@ -40,10 +41,14 @@ type Fault struct {
 	// gives up).
 	Delay time.Duration
 	// Reset closes the connection without a response, without applying
-	// the request.
+	// the request. Go's transport silently resends an idempotent request
+	// (GET, PUT) that failed so on a reused connection, so such a request
+	// needs Times: 2 for the client to see the failure.
 	Reset bool
 	// ApplyThenDrop applies the request as usual, then closes the
 	// connection without sending the response: the ambiguous failure.
+	// Like Reset, an idempotent request (values.update is a PUT) may be
+	// resent by Go's transport, and so applied twice.
 	ApplyThenDrop bool
 }
 
@@ -69,7 +74,7 @@ func (s *Server) ClearFaults() {
 var spreadsheetMethods = map[string]bool{"get": true, "batchUpdate": true, "token": true}
 
 func faultMatches(f *Fault, op string) bool {
-	if f.Op == "" || f.Op == op {
+	if f.Op == op || f.Op == "" && op != "token" {
 		return true
 	}
 	return !spreadsheetMethods[f.Op] && "values."+f.Op == op

@@ -1,6 +1,7 @@
 package sheetstest_test
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"testing"
@@ -88,3 +89,7 @@ func num(n float64) sheetstest.Cell { return sheetstest.Cell{Number: &n} }
 var httpClient = &http.Client{Timeout: 5 * time.Second}
 
 func googleField(s string) googleapi.Field { return googleapi.Field(s) }
+
+func contextWithTimeout(t *testing.T, d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(t.Context(), d)
+}
