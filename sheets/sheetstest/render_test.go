@@ -35,9 +35,13 @@ func TestRender(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, sheetstest.Options{})
 	hdr := func(s string) sheetstest.Cell { return sheetstest.Cell{String: &s, Bold: true} }
-	date := func(n float64) sheetstest.Cell { return sheetstest.Cell{Number: &n, Type: "DATE", Pattern: "yyyy-mm-dd"} }
+	date := func(n float64) sheetstest.Cell {
+		return sheetstest.Cell{Number: &n, Type: "DATE", Pattern: "yyyy-mm-dd"}
+	}
 	integer := func(n float64) sheetstest.Cell { return sheetstest.Cell{Number: &n, Type: "NUMBER", Pattern: "0"} }
-	money := func(n float64) sheetstest.Cell { return sheetstest.Cell{Number: &n, Type: "NUMBER", Pattern: "#,##0.00"} }
+	money := func(n float64) sheetstest.Cell {
+		return sheetstest.Cell{Number: &n, Type: "NUMBER", Pattern: "#,##0.00"}
+	}
 	stamp := func(n float64) sheetstest.Cell {
 		return sheetstest.Cell{Number: &n, Type: "DATE_TIME", Pattern: "yyyy-mm-dd hh:mm:ss"}
 	}
