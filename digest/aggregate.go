@@ -3,6 +3,8 @@ package digest
 import (
 	"cmp"
 	"fmt"
+	"hash/maphash"
+	"math"
 	"slices"
 	"strings"
 )
@@ -87,9 +89,18 @@ type Day struct {
 type Aggregator struct {
 	subs   []int
 	events bool
+	seed   maphash.Seed
+	// hashMask is all ones; tests narrow it to force collisions, so that
+	// the comparison of keys behind equal hashes is exercised too.
+	hashMask uint64
 
-	groups []group
-	index  map[groupKey]int32
+	// groups are the rows; index is an open-addressing hash table of
+	// group positions + 1 (0 = free slot), so each key is stored once, in
+	// its group, and the sub values of group g are
+	// subVals[g.subs : g.subs+len(subs)].
+	groups  []group
+	index   []int32
+	subVals []string
 
 	offers     []offerState
 	offerIndex map[offerKey]int32
@@ -97,24 +108,21 @@ type Aggregator struct {
 	totals     []totalState
 	totalIndex map[totalKey]int32
 
-	// offerCurrencies records each (date, offer, currency) seen, to count
-	// distinct offers per currency.
-	offerCurrencies map[offerCurrencyKey]struct{}
-
-	days map[Date]*dayState
+	days     []dayState
+	dayIndex map[Date]int32
+	// lastDay caches the index of the last date added: a run aggregates
+	// one date at a time, so this saves a map lookup per conversion.
+	lastDate Date
+	lastDay  int32
 }
 
-// groupKey is what a row is keyed on. Subs holds the configured sub values
-// in column order; the rest stay empty.
-type groupKey struct {
-	date     Date
-	offerID  int64
-	currency string
-	subs     [5]string
-}
-
+// group is one row: a date, offer, sub values and currency, with its sums.
 type group struct {
-	key         groupKey
+	hash        uint64
+	offerID     int64
+	currency    string
+	day         int32 // index in Aggregator.days
+	subs        int32 // first sub value in Aggregator.subVals
 	offer       int32 // index in Aggregator.offers
 	total       int32 // index in Aggregator.totals
 	conversions int64
@@ -123,19 +131,20 @@ type group struct {
 }
 
 type offerKey struct {
-	date    Date
+	day     int32
 	offerID int64
 }
 
-// offerState is an offer on one date: the name to show and the time of the
-// conversion it came from.
+// offerState is an offer on one date: the name to show, the time of the
+// conversion it came from, and the currency totals it counts in.
 type offerState struct {
-	name string
-	time int64
+	name   string
+	time   int64
+	totals []int32
 }
 
 type totalKey struct {
-	date     Date
+	day      int32
 	currency string
 }
 
@@ -147,13 +156,8 @@ type totalState struct {
 	offers      int
 }
 
-type offerCurrencyKey struct {
-	date     Date
-	offerID  int64
-	currency string
-}
-
 type dayState struct {
+	date   Date
 	offers int
 }
 
@@ -170,13 +174,15 @@ func NewAggregator(cfg Config) *Aggregator {
 		}
 	}
 	return &Aggregator{
-		subs:            slices.Clone(cfg.Subs),
-		events:          cfg.Events,
-		index:           make(map[groupKey]int32),
-		offerIndex:      make(map[offerKey]int32),
-		totalIndex:      make(map[totalKey]int32),
-		offerCurrencies: make(map[offerCurrencyKey]struct{}),
-		days:            make(map[Date]*dayState),
+		subs:       slices.Clone(cfg.Subs),
+		events:     cfg.Events,
+		seed:       maphash.MakeSeed(),
+		hashMask:   ^uint64(0),
+		index:      make([]int32, 64),
+		offerIndex: make(map[offerKey]int32),
+		totalIndex: make(map[totalKey]int32),
+		dayIndex:   make(map[Date]int32),
+		lastDay:    -1,
 	}
 }
 
@@ -184,9 +190,22 @@ func NewAggregator(cfg Config) *Aggregator {
 // day Everflow reports as empty must still clear its rows and get its zero
 // Summary row.
 func (a *Aggregator) AddDate(d Date) {
-	if a.days[d] == nil {
-		a.days[d] = &dayState{}
+	a.day(d)
+}
+
+// day returns the index of date d, adding it if it is new.
+func (a *Aggregator) day(d Date) int32 {
+	if a.lastDay >= 0 && d == a.lastDate {
+		return a.lastDay
 	}
+	di, ok := a.dayIndex[d]
+	if !ok {
+		di = int32(len(a.days))
+		a.days = append(a.days, dayState{date: d})
+		a.dayIndex[d] = di
+	}
+	a.lastDate, a.lastDay = d, di
+	return di
 }
 
 // Add counts one conversion. Post-conversion events are ignored entirely
@@ -205,18 +224,32 @@ func (a *Aggregator) Add(c Conversion) error {
 	if c.IsEvent && !a.events {
 		return nil
 	}
-	k := groupKey{date: c.Date, offerID: c.OfferID, currency: c.Currency}
-	for i, n := range a.subs {
-		k.subs[i] = c.Subs[n-1]
+	if c.Revenue == math.MinInt64 {
+		// Outside the range of Money: ParseMoney never makes it, and
+		// refusing it here keeps every sum negatable.
+		return fmt.Errorf("add conversion of offer %d on %s: %w", c.OfferID, c.Date, ErrOverflow)
 	}
-	gi, ok := a.index[k]
-	if !ok {
-		var err error
-		if gi, err = a.newGroup(k, c.Revenue); err != nil {
-			return fmt.Errorf("add conversion of offer %d on %s: %w", c.OfferID, c.Date, err)
+	di := a.day(c.Date)
+	h := a.hash(di, &c)
+	mask := uint64(len(a.index) - 1)
+	slot := h & mask
+	var g *group
+	for {
+		gi := a.index[slot]
+		if gi == 0 {
+			var err error
+			if g, err = a.newGroup(di, h, slot, &c); err != nil {
+				return fmt.Errorf("add conversion of offer %d on %s: %w", c.OfferID, c.Date, err)
+			}
+			break
 		}
+		if cand := &a.groups[gi-1]; cand.hash == h && a.matches(cand, di, &c) {
+			g = cand
+			break
+		}
+		slot = (slot + 1) & mask
 	}
-	g := &a.groups[gi]
+
 	t := &a.totals[g.total]
 	groupRevenue, err := g.revenue.Add(c.Revenue)
 	if err != nil {
@@ -245,54 +278,105 @@ func (a *Aggregator) Add(c Conversion) error {
 	return nil
 }
 
-// newGroup creates the row of key k, and the offer, currency total and date
-// it belongs to if they are new. It fails, creating nothing, when adding
-// revenue to the existing currency total would overflow.
-func (a *Aggregator) newGroup(k groupKey, revenue Money) (int32, error) {
-	if _, err := Money(0).Add(revenue); err != nil {
-		return 0, err
+// hash hashes the key of c's row: date, offer, configured sub values and
+// currency. Each string is hashed on its own and mixed in by position, so
+// ("ab", "") and ("a", "b") differ.
+func (a *Aggregator) hash(di int32, c *Conversion) uint64 {
+	h := mix(uint64(c.OfferID)^uint64(di)<<48) ^ maphash.String(a.seed, c.Currency)
+	for _, n := range a.subs {
+		h = mix(h) ^ maphash.String(a.seed, c.Subs[n-1])
 	}
-	tk := totalKey{date: k.date, currency: k.currency}
-	ti, haveTotal := a.totalIndex[tk]
-	if haveTotal {
-		if _, err := a.totals[ti].revenue.Add(revenue); err != nil {
-			return 0, fmt.Errorf("%s total: %w", clip(k.currency), err)
+	return h & a.hashMask
+}
+
+// mix is a 64-bit finalizer (splitmix64's), so that each field shifts the
+// whole hash before the next is mixed in.
+func mix(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	return x ^ x>>31
+}
+
+// matches reports whether g is the row of c on date di.
+func (a *Aggregator) matches(g *group, di int32, c *Conversion) bool {
+	if g.offerID != c.OfferID || g.day != di || g.currency != c.Currency {
+		return false
+	}
+	vals := a.subVals[g.subs : int(g.subs)+len(a.subs)]
+	for i, n := range a.subs {
+		if vals[i] != c.Subs[n-1] {
+			return false
 		}
 	}
-	// Copied for the reason given in Add; only here, once per group.
-	k.currency = strings.Clone(k.currency)
-	for i := range a.subs {
-		k.subs[i] = strings.Clone(k.subs[i])
-	}
-	tk.currency = k.currency
+	return true
+}
 
-	day := a.days[k.date]
-	if day == nil {
-		day = &dayState{}
-		a.days[k.date] = day
+// newGroup creates the row of c in the free index slot, and the offer and
+// currency total it belongs to if they are new. It fails, creating
+// nothing, when adding c's revenue to the currency's total would overflow.
+func (a *Aggregator) newGroup(di int32, h, slot uint64, c *Conversion) (*group, error) {
+	tk := totalKey{day: di, currency: c.Currency}
+	ti, haveTotal := a.totalIndex[tk]
+	if haveTotal {
+		if _, err := a.totals[ti].revenue.Add(c.Revenue); err != nil {
+			return nil, fmt.Errorf("%s total: %w", clip(c.Currency), err)
+		}
+	}
+	if len(a.groups) >= math.MaxInt32-1 {
+		return nil, fmt.Errorf("more than %d rows: %w", math.MaxInt32-1, ErrOverflow)
+	}
+
+	// Copied for the reason given in Add, only here, once per row; the
+	// currency once per date and currency, shared by its rows.
+	subs := int32(len(a.subVals))
+	for _, n := range a.subs {
+		a.subVals = append(a.subVals, strings.Clone(c.Subs[n-1]))
 	}
 	if !haveTotal {
+		tk.currency = strings.Clone(c.Currency)
 		ti = int32(len(a.totals))
 		a.totals = append(a.totals, totalState{key: tk})
 		a.totalIndex[tk] = ti
 	}
-	ok := offerKey{date: k.date, offerID: k.offerID}
+	currency := a.totals[ti].key.currency
+	ok := offerKey{day: di, offerID: c.OfferID}
 	oi, haveOffer := a.offerIndex[ok]
 	if !haveOffer {
 		oi = int32(len(a.offers))
 		a.offers = append(a.offers, offerState{})
 		a.offerIndex[ok] = oi
-		day.offers++
+		a.days[di].offers++
 	}
-	ock := offerCurrencyKey{date: k.date, offerID: k.offerID, currency: k.currency}
-	if _, seen := a.offerCurrencies[ock]; !seen {
-		a.offerCurrencies[ock] = struct{}{}
+	if o := &a.offers[oi]; !slices.Contains(o.totals, ti) {
+		o.totals = append(o.totals, ti)
 		a.totals[ti].offers++
 	}
+	a.groups = append(a.groups, group{
+		hash: h, offerID: c.OfferID, currency: currency, day: di, subs: subs, offer: oi, total: ti,
+	})
 	gi := int32(len(a.groups))
-	a.groups = append(a.groups, group{key: k, offer: oi, total: ti})
-	a.index[k] = gi
-	return gi, nil
+	a.index[slot] = gi
+	if len(a.groups)*2 > len(a.index) {
+		a.grow()
+	}
+	return &a.groups[gi-1], nil
+}
+
+// grow doubles the index, keeping its load at most one half so that
+// linear probing stays short.
+func (a *Aggregator) grow() {
+	index := make([]int32, 2*len(a.index))
+	mask := uint64(len(index) - 1)
+	for i := range a.groups {
+		slot := a.groups[i].hash & mask
+		for index[slot] != 0 {
+			slot = (slot + 1) & mask
+		}
+		index[slot] = int32(i + 1)
+	}
+	a.index = index
 }
 
 // Days returns the digest of every date added, sorted by date, with rows
@@ -302,53 +386,60 @@ func (a *Aggregator) Days() []Day {
 	if len(a.days) == 0 {
 		return nil
 	}
-	days := make([]Day, 0, len(a.days))
-	for d, st := range a.days {
-		days = append(days, Day{Date: d, Offers: st.offers})
+	// Group positions bucketed by date, each bucket sorted in row order:
+	// sorting 4-byte positions moves far less memory than sorting rows.
+	first := make([]int, len(a.days)+1)
+	for i := range a.groups {
+		first[a.groups[i].day+1]++
 	}
-	slices.SortFunc(days, func(x, y Day) int { return x.Date.Compare(y.Date) })
-	at := make(map[Date]int, len(days))
-	for i, d := range days {
-		at[d.Date] = i
+	for i := range a.days {
+		first[i+1] += first[i]
+	}
+	order := make([]int32, len(a.groups))
+	next := slices.Clone(first[:len(a.days)])
+	for i := range a.groups {
+		d := a.groups[i].day
+		order[next[d]] = int32(i)
+		next[d]++
 	}
 
-	rowCount := make([]int, len(days))
-	for i := range a.groups {
-		rowCount[at[a.groups[i].key.date]]++
-	}
 	// One backing array each for all rows and all sub values; the full
-	// slice expressions below keep an append on one row from writing into
+	// slice expressions keep an append to one row or day from writing into
 	// the next.
 	rows := make([]Row, len(a.groups))
 	nsubs := len(a.subs)
-	subs := make([]string, len(a.groups)*nsubs)
-	start := 0
-	for i, n := range rowCount {
-		days[i].Rows = rows[start : start : start+n]
-		start += n
-	}
-	for i := range a.groups {
-		g := &a.groups[i]
-		d := &days[at[g.key.date]]
-		var s []string
-		if nsubs > 0 {
-			s = subs[:nsubs:nsubs]
-			subs = subs[nsubs:]
-			copy(s, g.key.subs[:nsubs])
+	subs := make([]string, len(a.subVals))
+	days := make([]Day, len(a.days))
+	for di, st := range a.days {
+		bucket := order[first[di]:first[di+1]]
+		slices.SortFunc(bucket, a.compareGroups)
+		dayRows := rows[first[di]:first[di+1]:first[di+1]]
+		for j, gi := range bucket {
+			g := &a.groups[gi]
+			var s []string
+			if nsubs > 0 {
+				at := (first[di] + j) * nsubs
+				s = subs[at : at+nsubs : at+nsubs]
+				copy(s, a.subVals[g.subs:])
+			}
+			dayRows[j] = Row{
+				OfferID:     g.offerID,
+				Offer:       a.offers[g.offer].name,
+				Subs:        s,
+				Currency:    g.currency,
+				Conversions: g.conversions,
+				Events:      g.events,
+				Revenue:     g.revenue,
+			}
 		}
-		d.Rows = append(d.Rows, Row{
-			OfferID:     g.key.offerID,
-			Offer:       a.offers[g.offer].name,
-			Subs:        s,
-			Currency:    g.key.currency,
-			Conversions: g.conversions,
-			Events:      g.events,
-			Revenue:     g.revenue,
-		})
+		if len(dayRows) == 0 {
+			dayRows = nil
+		}
+		days[di] = Day{Date: st.date, Rows: dayRows, Offers: st.offers}
 	}
 	for i := range a.totals {
 		t := &a.totals[i]
-		d := &days[at[t.key.date]]
+		d := &days[t.key.day]
 		d.Totals = append(d.Totals, Total{
 			Currency:    t.key.currency,
 			Conversions: t.conversions,
@@ -358,28 +449,27 @@ func (a *Aggregator) Days() []Day {
 		})
 	}
 	for i := range days {
-		d := &days[i]
-		if len(d.Rows) == 0 {
-			d.Rows = nil
-		}
-		slices.SortFunc(d.Rows, compareRows)
-		slices.SortFunc(d.Totals, func(x, y Total) int { return strings.Compare(x.Currency, y.Currency) })
+		slices.SortFunc(days[i].Totals, func(x, y Total) int { return strings.Compare(x.Currency, y.Currency) })
 	}
+	slices.SortFunc(days, func(x, y Day) int { return x.Date.Compare(y.Date) })
 	return days
 }
 
-// compareRows orders rows by revenue descending, then offer ID, sub values
-// and currency ascending. Within a date no two rows share offer, sub values
-// and currency, so the order is total and the same on every run.
-func compareRows(x, y Row) int {
-	if c := cmp.Compare(y.Revenue, x.Revenue); c != 0 {
+// compareGroups orders the groups at positions i and j as their rows go:
+// revenue descending, then offer ID, sub values (byte order) and currency
+// ascending. Within a date no two rows share offer, sub values and
+// currency, so the order is total and the same on every run.
+func (a *Aggregator) compareGroups(i, j int32) int {
+	x, y := &a.groups[i], &a.groups[j]
+	if c := cmp.Compare(y.revenue, x.revenue); c != 0 {
 		return c
 	}
-	if c := cmp.Compare(x.OfferID, y.OfferID); c != 0 {
+	if c := cmp.Compare(x.offerID, y.offerID); c != 0 {
 		return c
 	}
-	if c := slices.Compare(x.Subs, y.Subs); c != 0 {
+	n := len(a.subs)
+	if c := slices.Compare(a.subVals[x.subs:int(x.subs)+n], a.subVals[y.subs:int(y.subs)+n]); c != 0 {
 		return c
 	}
-	return strings.Compare(x.Currency, y.Currency)
+	return strings.Compare(x.currency, y.currency)
 }

@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
+	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -501,3 +504,173 @@ func TestAggregatorAddAllocs(t *testing.T) {
 // unsafeString views b as a string without copying, as a zero-copy JSON
 // decoder might.
 func unsafeString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+// TestAggregatorMatchesReference feeds random conversions over a few dates,
+// with sub values drawn from a small alphabet (so that ("ab", "") and
+// ("a", "b") both occur) and enough groups to grow the index many times,
+// and compares Days with a plain map-based aggregation.
+func TestAggregatorMatchesReference(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		cfg      Config
+		hashMask uint64
+	}{
+		{Config{}, ^uint64(0)},
+		{Config{Subs: []int{1}}, ^uint64(0)},
+		{Config{Subs: []int{2, 1}, Events: true}, ^uint64(0)},
+		{Config{Subs: []int{5, 4, 3, 2, 1}}, ^uint64(0)},
+		// Every hash one of four: every lookup compares keys.
+		{Config{Subs: []int{2, 1}, Events: true}, 3},
+	}
+	for _, tt := range tests {
+		cfg := tt.cfg
+		r := rand.New(rand.NewPCG(7, 11))
+		pick := func(vals ...string) string { return vals[r.IntN(len(vals))] }
+		t.Run(fmt.Sprintf("%v %v %#x", cfg.Subs, cfg.Events, tt.hashMask), func(t *testing.T) {
+			t.Parallel()
+			type key struct {
+				date     Date
+				offer    int64
+				subs     string
+				currency string
+			}
+			type sums struct {
+				conversions, events int64
+				revenue             Money
+				name                string
+				time                int64
+			}
+			ref := map[key]*sums{}
+			type nameKey struct {
+				date  Date
+				offer int64
+			}
+			names := map[nameKey]*sums{}
+			a := NewAggregator(cfg)
+			a.hashMask = tt.hashMask
+			dates := []Date{jun3, jun1, jun2}
+			n := 20000
+			if tt.hashMask < 1<<8 {
+				n = 3000 // every lookup walks the whole table
+			}
+			for i := range n {
+				c := Conversion{
+					Date:     dates[r.IntN(len(dates))],
+					OfferID:  int64(r.IntN(40)),
+					Offer:    pick("", "A", "B", "C"),
+					Time:     int64(r.IntN(50)),
+					Currency: pick("USD", "EUR", "", "US"),
+					Revenue:  Money(r.IntN(200000) - 50000),
+					IsEvent:  r.IntN(5) == 0,
+				}
+				for j := range c.Subs {
+					c.Subs[j] = pick("", "a", "b", "ab", "a\x00", strconv.Itoa(i%97))
+				}
+				if err := a.Add(c); err != nil {
+					t.Fatal(err)
+				}
+				if c.IsEvent && !cfg.Events {
+					continue
+				}
+				var sb []string
+				for _, n := range cfg.Subs {
+					sb = append(sb, strconv.Quote(c.Subs[n-1]))
+				}
+				k := key{c.Date, c.OfferID, strings.Join(sb, ","), c.Currency}
+				s := ref[k]
+				if s == nil {
+					s = &sums{}
+					ref[k] = s
+				}
+				if c.IsEvent {
+					s.events++
+				} else {
+					s.conversions++
+				}
+				s.revenue += c.Revenue
+				ok := nameKey{c.Date, c.OfferID}
+				if names[ok] == nil {
+					names[ok] = &sums{}
+				}
+				if n := names[ok]; c.Offer != "" && (n.name == "" || c.Time >= n.time) {
+					n.name, n.time = c.Offer, c.Time
+				}
+			}
+
+			byDate := map[Date]*Day{}
+			offersOf := map[Date]map[int64]bool{}
+			curOffers := map[Date]map[string]map[int64]bool{}
+			for k, s := range ref {
+				d := byDate[k.date]
+				if d == nil {
+					d = &Day{Date: k.date}
+					byDate[k.date] = d
+					offersOf[k.date] = map[int64]bool{}
+					curOffers[k.date] = map[string]map[int64]bool{}
+				}
+				var subs []string
+				if len(cfg.Subs) > 0 {
+					for _, q := range strings.Split(k.subs, ",") {
+						v, err := strconv.Unquote(q)
+						if err != nil {
+							t.Fatal(err)
+						}
+						subs = append(subs, v)
+					}
+				}
+				d.Rows = append(d.Rows, Row{
+					OfferID: k.offer, Offer: names[nameKey{k.date, k.offer}].name, Subs: subs,
+					Currency: k.currency, Conversions: s.conversions, Events: s.events, Revenue: s.revenue,
+				})
+				offersOf[k.date][k.offer] = true
+				if curOffers[k.date][k.currency] == nil {
+					curOffers[k.date][k.currency] = map[int64]bool{}
+				}
+				curOffers[k.date][k.currency][k.offer] = true
+			}
+			var want []Day
+			for _, d := range dates {
+				day := byDate[d]
+				if day == nil {
+					continue
+				}
+				sort.Slice(day.Rows, func(i, j int) bool {
+					x, y := day.Rows[i], day.Rows[j]
+					switch {
+					case x.Revenue != y.Revenue:
+						return x.Revenue > y.Revenue
+					case x.OfferID != y.OfferID:
+						return x.OfferID < y.OfferID
+					}
+					for k := range x.Subs {
+						if x.Subs[k] != y.Subs[k] {
+							return x.Subs[k] < y.Subs[k]
+						}
+					}
+					return x.Currency < y.Currency
+				})
+				totals := map[string]*Total{}
+				for _, row := range day.Rows {
+					tt := totals[row.Currency]
+					if tt == nil {
+						tt = &Total{Currency: row.Currency, Offers: len(curOffers[d][row.Currency])}
+						totals[row.Currency] = tt
+					}
+					tt.Conversions += row.Conversions
+					tt.Events += row.Events
+					tt.Revenue += row.Revenue
+				}
+				for _, tt := range totals {
+					day.Totals = append(day.Totals, *tt)
+				}
+				sort.Slice(day.Totals, func(i, j int) bool { return day.Totals[i].Currency < day.Totals[j].Currency })
+				day.Offers = len(offersOf[d])
+				want = append(want, *day)
+			}
+			sort.Slice(want, func(i, j int) bool { return want[i].Date.Compare(want[j].Date) < 0 })
+			if diff := cmp.Diff(want, a.Days()); diff != "" {
+				t.Errorf("Days() mismatch with the reference (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
