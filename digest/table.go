@@ -117,11 +117,14 @@ func (c Config) DailyRows(d Day) [][]Cell {
 	if len(d.Rows) == 0 {
 		return nil
 	}
+	cols := c.tabCols() + 1
+	cells := make([]Cell, 0, len(d.Rows)*cols) // one allocation for the block
 	out := make([][]Cell, len(d.Rows))
 	for i, r := range d.Rows {
-		row := make([]Cell, 0, c.tabCols()+1)
-		row = append(row, dateCell(d.Date))
-		out[i] = c.appendRow(row, r)
+		row := cells[len(cells) : len(cells) : len(cells)+cols]
+		row = c.appendRow(append(row, dateCell(d.Date)), r)
+		cells = cells[:len(cells)+cols]
+		out[i] = row
 	}
 	return out
 }
@@ -190,12 +193,19 @@ func (c Config) TabRows(d Day) [][]Cell {
 	if len(totals) == 0 {
 		totals = []Total{{}}
 	}
+	cols := c.tabCols()
+	cells := make([]Cell, 0, (len(d.Rows)+len(totals))*cols) // one allocation for the tab
+	next := func() []Cell {
+		row := cells[len(cells) : len(cells) : len(cells)+cols]
+		cells = cells[:len(cells)+cols]
+		return row
+	}
 	out := make([][]Cell, 0, len(d.Rows)+len(totals))
 	for _, r := range d.Rows {
-		out = append(out, c.appendRow(make([]Cell, 0, c.tabCols()), r))
+		out = append(out, c.appendRow(next(), r))
 	}
 	for _, t := range totals {
-		row := make([]Cell, 0, c.tabCols())
+		row := next()
 		row = append(row, textCell("Total"), textCell(""))
 		for range c.Subs {
 			row = append(row, textCell(""))
