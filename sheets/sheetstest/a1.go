@@ -23,7 +23,8 @@ type a1 struct {
 
 // parseA1 parses the forms Google accepts: Sheet1!A1:B2, Sheet1!A:A,
 // Sheet1!1:2, Sheet1!A5:A, A1:B2 (first visible tab), Sheet1 (whole tab),
-// 'My Sheet'!A:A with ” escaping a quote. R1C1 is not accepted.
+// 'My Sheet'!A:A, where a quote inside a quoted title is doubled. R1C1
+// is not accepted.
 func parseA1(s string) (a1, bool) {
 	r := a1{input: s}
 	var cells string

@@ -376,7 +376,7 @@ func TestTokenExpiry(t *testing.T) {
 	if code, body := get(); code != 401 || !strings.Contains(body, "ACCESS_TOKEN_EXPIRED") {
 		t.Errorf("token past its hour: %d %s, want 401 ACCESS_TOKEN_EXPIRED", code, body)
 	}
-	// The real client fetches a new token when its own expiry passes.
+	// A client asking for a token now gets one that works.
 	if _, err := e.svc.Spreadsheets.Get(docID).Context(t.Context()).Do(); err != nil {
 		t.Errorf("real client after expiry: %v", err)
 	}
@@ -413,4 +413,44 @@ func TestScopes(t *testing.T) {
 	}
 	_, err = svc.Spreadsheets.Values.Clear(docID, "A1", &sheets.ClearValuesRequest{}).Context(ctx).Do()
 	wantErr(t, err, 403, "Request had insufficient authentication scopes.")
+}
+
+// TestSelfSignedJWT checks a JWT signed with the account's key is accepted
+// as a bearer token, as Google accepts it, with the API audience or a
+// scope claim.
+func TestSelfSignedJWT(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, sheetstest.Options{})
+	k, key := parseKey(t, e.key)
+	other, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().Unix()
+	tests := []struct {
+		name   string
+		jwt    string
+		status int
+	}{
+		{"API audience", signJWT(t, key, k.PrivateKeyID, map[string]any{"iss": email, "sub": email, "aud": "https://sheets.googleapis.com/", "iat": now, "exp": now + 3600}), 200},
+		{"scope claim", signJWT(t, key, k.PrivateKeyID, map[string]any{"iss": email, "sub": email, "scope": sheets.SpreadsheetsScope, "iat": now, "exp": now + 3600}), 200},
+		{"other audience", signJWT(t, key, k.PrivateKeyID, map[string]any{"iss": email, "sub": email, "aud": "https://drive.googleapis.com/", "iat": now, "exp": now + 3600}), 401},
+		{"other key", signJWT(t, other, k.PrivateKeyID, map[string]any{"iss": email, "sub": email, "aud": "https://sheets.googleapis.com/", "iat": now, "exp": now + 3600}), 401},
+		{"expired", signJWT(t, key, k.PrivateKeyID, map[string]any{"iss": email, "sub": email, "aud": "https://sheets.googleapis.com/", "iat": now - 7200, "exp": now - 3600}), 401},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			req, _ := http.NewRequestWithContext(t.Context(), "GET", e.srv.URL+"/v4/spreadsheets/"+docID, nil)
+			req.Header.Set("Authorization", "Bearer "+tt.jwt)
+			resp, err := httpClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.status {
+				t.Errorf("status %d, want %d", resp.StatusCode, tt.status)
+			}
+		})
+	}
 }

@@ -32,13 +32,6 @@ func (s *Server) batchUpdate(b *book, body []byte) (any, *apiError) {
 	if len(req.Requests) == 0 {
 		return nil, badRequest("Must specify at least one request.")
 	}
-	if req.IncludeSpreadsheetInResponse {
-		for _, r := range req.ResponseRanges {
-			if _, err := b.resolve(r); err != nil {
-				return nil, err
-			}
-		}
-	}
 	x := s.begin(b)
 	resp := &sheets.BatchUpdateSpreadsheetResponse{SpreadsheetId: b.id}
 	for i, r := range req.Requests {
@@ -68,7 +61,8 @@ func (s *Server) batchUpdate(b *book, body []byte) (any, *apiError) {
 		}
 		resp.Replies = append(resp.Replies, reply)
 	}
-	x.commit()
+	// responseRanges are read in the updated spreadsheet; a bad one fails
+	// the batch before it is committed.
 	if req.IncludeSpreadsheetInResponse {
 		ss, err := s.spreadsheet(x.b, req.ResponseRanges, req.ResponseIncludeGridData)
 		if err != nil {
@@ -76,6 +70,7 @@ func (s *Server) batchUpdate(b *book, body []byte) (any, *apiError) {
 		}
 		resp.UpdatedSpreadsheet = ss
 	}
+	x.commit()
 	return resp, nil
 }
 

@@ -582,3 +582,43 @@ func TestTabIndexAndTitleChanges(t *testing.T) {
 		t.Errorf("tabs (-want +got):\n%s", diff)
 	}
 }
+
+func TestIncludeSpreadsheetInResponse(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, sheetstest.Options{})
+	resp, err := e.svc.Spreadsheets.BatchUpdate(docID, &sheets.BatchUpdateSpreadsheetRequest{
+		Requests:                     []*sheets.Request{addSheet(3, "New", 5, 2), updateCells(3, 0, 0, textRow("v"))},
+		IncludeSpreadsheetInResponse: true, ResponseRanges: []string{"New!A1:B2"}, ResponseIncludeGridData: true,
+	}).Context(t.Context()).Do()
+	if err != nil {
+		t.Fatal(err)
+	}
+	us := resp.UpdatedSpreadsheet
+	if us == nil || len(us.Sheets) != 1 || us.Sheets[0].Properties.Title != "New" || len(us.Sheets[0].Data) != 1 ||
+		us.Sheets[0].Data[0].RowData[0].Values[0].FormattedValue != "v" {
+		b, _ := json.Marshal(us)
+		t.Errorf("updatedSpreadsheet %s", b)
+	}
+}
+
+func TestGetWholeGridData(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, sheetstest.Options{})
+	e.srv.SetValues(docID, "B2", [][]any{{"x", nil, 3}})
+	ss, err := e.svc.Spreadsheets.Get(docID).IncludeGridData(true).Context(t.Context()).Do()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(ss.Sheets[0].Data)
+	const want = `[{"rowData":[{},{"values":[{},{"effectiveValue":{"stringValue":"x"},"formattedValue":"x","userEnteredValue":{"stringValue":"x"}},{},{"effectiveValue":{"numberValue":3},"formattedValue":"3","userEnteredValue":{"numberValue":3}}]}]}]`
+	if string(b) != want {
+		t.Errorf("data\n got %s\nwant %s", b, want)
+	}
+	ss, err = e.svc.Spreadsheets.Get(docID).Context(t.Context()).Do()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ss.Sheets[0].Data != nil || ss.SpreadsheetUrl == "" || ss.Properties.Locale != "en_US" {
+		t.Errorf("get without grid data: %+v", ss)
+	}
+}

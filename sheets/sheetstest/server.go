@@ -46,8 +46,10 @@ type Options struct {
 	// ReadsPerMinute is the read quota per service account and minute:
 	// 0 means 60, negative turns it off.
 	ReadsPerMinute int
-	// Now is the clock for token expiry and the quota windows; nil means
-	// time.Now. Tests move it to expire tokens or open a new quota minute.
+	// Now is the clock for token expiry, JWT iat/exp checks and the quota
+	// windows; nil means time.Now. Tests move it to expire tokens or open
+	// a new quota minute. It is called from request goroutines, so it must
+	// be safe for concurrent use.
 	Now func() time.Time
 	// ProjectNumber appears in quota errors; 0 means 123456789012.
 	ProjectNumber int64
