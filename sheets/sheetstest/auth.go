@@ -386,6 +386,8 @@ func methodName(op string) string {
 		return "GetSpreadsheet"
 	case "batchUpdate":
 		return "BatchUpdateSpreadsheet"
+	case "create":
+		return "CreateSpreadsheet"
 	}
 	v := strings.TrimPrefix(op, "values.")
 	return strings.ToUpper(v[:1]) + v[1:] + "Values"

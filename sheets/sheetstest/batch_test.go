@@ -622,3 +622,10 @@ func TestGetWholeGridData(t *testing.T) {
 		t.Errorf("get without grid data: %+v", ss)
 	}
 }
+
+func TestCreateRefused(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, sheetstest.Options{})
+	_, err := e.svc.Spreadsheets.Create(&sheets.Spreadsheet{Properties: &sheets.SpreadsheetProperties{Title: "New"}}).Context(t.Context()).Do()
+	wantErr(t, err, 403, "The user's Drive storage quota has been exceeded.")
+}

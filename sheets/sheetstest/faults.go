@@ -15,8 +15,8 @@ import (
 // latency spike).
 type Fault struct {
 	// Op names the call to hit; "" hits any API call but not the token
-	// endpoint. API calls are named after their
-	// method: "get" and "batchUpdate" (spreadsheets), "values.get",
+	// endpoint. API calls are named after their method: "get",
+	// "batchUpdate" and "create" (spreadsheets), "values.get",
 	// "values.batchGet", "values.update", "values.append", "values.clear",
 	// "values.batchUpdate", "values.batchClear"; "token" is the OAuth2
 	// token endpoint. A values method may be named without its "values."
@@ -71,7 +71,7 @@ func (s *Server) ClearFaults() {
 
 // spreadsheetMethods are the op names that are not values methods, so a
 // fault naming them never aliases a values method.
-var spreadsheetMethods = map[string]bool{"get": true, "batchUpdate": true, "token": true}
+var spreadsheetMethods = map[string]bool{"get": true, "batchUpdate": true, "create": true, "token": true}
 
 func faultMatches(f *Fault, op string) bool {
 	if f.Op == op || f.Op == "" && op != "token" {

@@ -12,6 +12,10 @@ import (
 // dispatch runs an authenticated op on its spreadsheet.
 func (s *Server) dispatch(r *http.Request, o *op, email string, body []byte) (any, *apiError) {
 	q := r.URL.Query()
+	if o.name == "create" {
+		// A service account has no Drive storage of its own.
+		return nil, errorf(http.StatusForbidden, "The user's Drive storage quota has been exceeded.")
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b := s.books[o.id]

@@ -199,6 +199,9 @@ type op struct {
 
 // route maps a decoded path and method to an op, or nil.
 func route(method, path string) (*op, *apiError) {
+	if path == "/v4/spreadsheets" {
+		return &op{name: "create", write: true}, methodIs(method, "POST")
+	}
 	rest, ok := strings.CutPrefix(path, "/v4/spreadsheets/")
 	if !ok || rest == "" {
 		return nil, nil
@@ -385,6 +388,7 @@ var opParams = map[string][]string{
 	"values.clear":       nil,
 	"values.batchUpdate": nil,
 	"values.batchClear":  nil,
+	"create":             nil,
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {
