@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
-	"unicode/utf8"
+	"unicode"
 
 	sheets "google.golang.org/api/sheets/v4"
 )
@@ -267,7 +267,9 @@ func (s *Server) Render(id string) string {
 // size, then its rows as the spreadsheet shows them (numbers and dates in
 // their number format, formulas by their value), columns aligned, numbers
 // to the right, a rule under the frozen header rows, and no trailing empty
-// rows. It panics when there is no such tab.
+// rows. Line breaks and tabs in a cell show as ↵ and →, and a cell wider
+// than 40 columns is cut with …, so every row stays one line. It panics
+// when there is no such tab.
 func (s *Server) RenderTab(id, title string) string {
 	s.mu.Lock()
 	b := s.mustBook(id)
@@ -311,14 +313,14 @@ func renderTab(t *tab) string {
 				if cl.val.kind == kindFormula && cl.eff == nil {
 					text = cl.val.s
 				}
-				line = append(line, shown{text: text, right: ev.kind == kindNumber})
+				line = append(line, shown{text: cellText(text), right: ev.kind == kindNumber})
 			}
 		}
 		for c, sh := range line {
 			if c >= len(widths) {
 				widths = append(widths, 0)
 			}
-			widths[c] = max(widths[c], utf8.RuneCountInString(sh.text))
+			widths[c] = max(widths[c], width(sh.text))
 		}
 		rows = append(rows, line)
 	}
@@ -328,7 +330,7 @@ func renderTab(t *tab) string {
 			if c > 0 {
 				b.WriteString("  ")
 			}
-			padding := strings.Repeat(" ", widths[c]-utf8.RuneCountInString(sh.text))
+			padding := strings.Repeat(" ", widths[c]-width(sh.text))
 			if sh.right {
 				b.WriteString(padding + sh.text)
 			} else {
@@ -345,4 +347,51 @@ func renderTab(t *tab) string {
 		}
 	}
 	return out.String()
+}
+
+// maxCellWidth is the widest a rendered cell gets, in terminal columns.
+const maxCellWidth = 40
+
+// cellText makes a cell's text fit one line of a table.
+func cellText(s string) string {
+	s = strings.NewReplacer("\r\n", "↵", "\n", "↵", "\r", "↵", "\t", "→").Replace(s)
+	if width(s) <= maxCellWidth {
+		return s
+	}
+	var b strings.Builder
+	w := 0
+	for _, r := range s {
+		rw := runeWidth(r)
+		if w+rw > maxCellWidth-1 {
+			break
+		}
+		b.WriteRune(r)
+		w += rw
+	}
+	return b.String() + "…"
+}
+
+// width is the number of terminal columns s takes.
+func width(s string) int {
+	n := 0
+	for _, r := range s {
+		n += runeWidth(r)
+	}
+	return n
+}
+
+// runeWidth approximates the columns a rune takes in a terminal: 0 for
+// combining marks and other invisible runes, 2 for East Asian wide and
+// fullwidth ones, 1 otherwise.
+func runeWidth(r rune) int {
+	switch {
+	case unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Me, r) || unicode.Is(unicode.Cf, r):
+		return 0
+	case r >= 0x1100 && r <= 0x115F, r >= 0x2E80 && r <= 0xA4CF && r != 0x303F,
+		r >= 0xAC00 && r <= 0xD7A3, r >= 0xF900 && r <= 0xFAFF, r >= 0xFE30 && r <= 0xFE4F,
+		r >= 0xFF00 && r <= 0xFF60, r >= 0xFFE0 && r <= 0xFFE6, r >= 0x1F300 && r <= 0x1FAFF,
+		r >= 0x20000 && r <= 0x3FFFD:
+		return 2
+	}
+	return 1
 }

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -51,7 +52,8 @@ func TestRender(t *testing.T) {
 	e.srv.SetValues(docID, "Daily!A1", [][]any{
 		{hdr("Date"), hdr("Offer ID"), hdr("Offer"), hdr("Sub1"), hdr("Conversions"), hdr("Revenue")},
 		{date(45444), integer(1001), "Summer Sale – EU", "=HYPERLINK(\"x\")", integer(1200), money(1234.5)},
-		{date(45444), integer(1002), "Ünïcode offer", "00123", integer(3), money(-0.1)},
+		{date(45444), integer(1002), "旅行 Ünïcode offer", "line1\nline2", integer(3), money(-0.1)},
+		{date(45444), integer(1003), "00123", "IwAR" + strings.Repeat("x", 60), integer(2), money(0)},
 		{date(45445), integer(1001), "Summer Sale – EU", "", integer(0), money(1234567.891)},
 	})
 	e.srv.SetValues(docID, "Summary!A1", [][]any{
