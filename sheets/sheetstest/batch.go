@@ -316,9 +316,12 @@ func (x *txn) updateSheetProperties(r *sheets.UpdateSheetPropertiesRequest) stri
 		case "sheetId":
 			continue // identifies the tab
 		case "dataSourceSheetProperties":
-			return "dataSourceSheetProperties is read only"
+			if src.DataSourceSheetProperties != nil {
+				return "dataSourceSheetProperties is read only"
+			}
+			continue
 		case "sheetType":
-			if src.SheetType != "GRID" {
+			if src.SheetType != "" && src.SheetType != "GRID" {
 				return "sheetstest supports only GRID sheets"
 			}
 			continue

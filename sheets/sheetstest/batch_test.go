@@ -629,3 +629,20 @@ func TestCreateRefused(t *testing.T) {
 	_, err := e.svc.Spreadsheets.Create(&sheets.Spreadsheet{Properties: &sheets.SpreadsheetProperties{Title: "New"}}).Context(t.Context()).Do()
 	wantErr(t, err, 403, "The user's Drive storage quota has been exceeded.")
 }
+
+func TestUpdateSheetPropertiesStar(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, sheetstest.Options{})
+	mustBatch(t, e, addSheet(1, "A", 5, 5), addSheet(2, "B", 5, 5),
+		&sheets.Request{UpdateSheetProperties: &sheets.UpdateSheetPropertiesRequest{Fields: "*",
+			Properties: &sheets.SheetProperties{SheetId: 2, Title: "B2", Index: 0,
+				GridProperties: &sheets.GridProperties{RowCount: 3, ColumnCount: 2, FrozenRowCount: 1}}}})
+	got := e.srv.Tabs(docID)
+	if got[0].Title != "B2" || got[0].RowCount != 3 || got[0].ColumnCount != 2 || got[0].FrozenRows != 1 || got[0].SheetID != 2 {
+		t.Errorf("tabs %+v", got)
+	}
+	// "*" replaces every field: without gridProperties the grid would be 0x0.
+	_, err := batch(t, e, &sheets.Request{UpdateSheetProperties: &sheets.UpdateSheetPropertiesRequest{Fields: "*",
+		Properties: &sheets.SheetProperties{SheetId: 2, Title: "B3"}}})
+	wantErr(t, err, 400, "Invalid requests[0].updateSheetProperties: Grid row count must be at least 1.")
+}

@@ -47,6 +47,13 @@
 //     only the tabs the ranges name.
 //   - values.append's table is the first run of consecutive rows holding
 //     values within the range, from its first such row.
+//   - Within one updateSheetProperties the row count is applied and checked
+//     against the cell limit before the column count, as the reference
+//     reports Google does; the limit is checked after every subrequest.
+//   - Quotas are fixed one-minute windows per service account and kind
+//     (reads, writes), refilled each minute; 429s do not count.
+//   - USER_ENTERED parsing follows the en_US locale whatever the
+//     spreadsheet's locale.
 //   - Error messages not quoted in the reference are close paraphrases.
 //   - Requests the stand-in does not implement are refused with a 400 that
 //     says "sheetstest does not support".
