@@ -1,7 +1,6 @@
 package sheetstest
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 )
@@ -291,8 +290,4 @@ func gridError(t *tab, r0, r1, c0, c1 int) *apiError {
 		cell = cellName(r0, max(c0, cols))
 	}
 	return badRequest("Range (%s!%s) exceeds grid limits. Max rows: %d, max columns: %d", quoteTitle(t.title()), cell, rows, cols)
-}
-
-func (g bounded) String() string {
-	return fmt.Sprintf("%s[%d:%d,%d:%d]", g.t.title(), g.r0, g.r1, g.c0, g.c1)
 }

@@ -115,15 +115,6 @@ func (t *tab) at(r, c int) *cell {
 	return &cells[c]
 }
 
-// usedRows is one past the last row that holds anything.
-func (t *tab) usedRows() int {
-	n := len(t.rows)
-	for n > 0 && (t.rows[n-1] == nil || rowEmpty(t.rows[n-1], func(c *cell) bool { return c.empty() })) {
-		n--
-	}
-	return n
-}
-
 func rowEmpty(r *row, empty func(*cell) bool) bool {
 	for i := range r.cells {
 		if !empty(&r.cells[i]) {
