@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net/http"
 	"net/url"
 	"os"
 	"regexp"
@@ -60,6 +61,27 @@ type Config struct {
 	// DIGEST_TIMEZONE.
 	subs     []int
 	location *time.Location
+	// tune shortens the clients' waits in tests; its zero value is what
+	// production runs with.
+	tune tuning
+}
+
+// tuning overrides the clients' production timings, for tests that retry
+// and time out on purpose. Zero fields keep the clients' defaults.
+type tuning struct {
+	backoff       time.Duration // first retry wait of both clients; the cap is 8x
+	timeout       time.Duration // per-request timeout of both clients
+	writeInterval time.Duration // least time between two Sheets writes
+	pageSize      int           // Everflow page size
+}
+
+// httpClient returns the client both APIs use under this tuning, or nil for
+// each client's own.
+func (t tuning) httpClient() *http.Client {
+	if t.timeout == 0 {
+		return nil
+	}
+	return &http.Client{Timeout: t.timeout}
 }
 
 // everflowWindow is how far back Everflow serves conversions: the prior 365 days.

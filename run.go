@@ -42,9 +42,13 @@ func run(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 func runJob(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) (runReport, error) {
 	started := time.Now()
 	ef, err := everflow.NewClient(cfg.EverflowAPIKey, everflow.Options{
-		BaseURL: cfg.EverflowBaseURL,
-		MaxRPS:  cfg.EverflowMaxRPS,
-		Logger:  log.With("component", "everflow"),
+		BaseURL:    cfg.EverflowBaseURL,
+		MaxRPS:     cfg.EverflowMaxRPS,
+		Logger:     log.With("component", "everflow"),
+		HTTPClient: cfg.tune.httpClient(),
+		MinBackoff: cfg.tune.backoff,
+		MaxBackoff: 8 * cfg.tune.backoff,
+		PageSize:   cfg.tune.pageSize,
 	})
 	if err != nil {
 		return runReport{}, &usageError{msg: "EVERFLOW settings: " + err.Error()}
@@ -61,6 +65,10 @@ func runJob(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer)
 			CredentialsFile: cfg.CredentialsFile,
 			CredentialsJSON: cfg.CredentialsJSON,
 			Logger:          log.With("component", "sheets"),
+			HTTPClient:      cfg.tune.httpClient(),
+			MinBackoff:      cfg.tune.backoff,
+			MaxBackoff:      8 * cfg.tune.backoff,
+			WriteInterval:   cfg.tune.writeInterval,
 		}, sheetsLayout(cfg, dcfg))
 		if err != nil {
 			var cerr *sheets.ConfigError
