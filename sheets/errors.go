@@ -106,10 +106,21 @@ func (w *Writer) classifyToken(terr *tokenError) failure {
 		return failure{retry: true, token: true, reason: "token endpoint: " + msg, message: msg}
 	}
 	code := rerr.Response.StatusCode
-	// Only the OAuth error code and description: the raw body could hold anything.
-	msg := rerr.ErrorCode
-	if rerr.ErrorDescription != "" {
-		msg += ": " + rerr.ErrorDescription
+	// Only the OAuth error code and description: the raw body could hold
+	// anything. The JWT flow leaves them to be read from the body.
+	ecode, desc := rerr.ErrorCode, rerr.ErrorDescription
+	if ecode == "" {
+		var v struct {
+			Error       string `json:"error"`
+			Description string `json:"error_description"`
+		}
+		if json.Unmarshal(rerr.Body, &v) == nil {
+			ecode, desc = v.Error, v.Description
+		}
+	}
+	msg := ecode
+	if desc != "" {
+		msg += ": " + desc
 	}
 	msg = w.scrub.clean(strings.TrimPrefix(msg, ": "))
 	return failure{retry: retryableStatus(code), token: true, status: code, message: msg,

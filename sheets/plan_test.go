@@ -321,7 +321,7 @@ func testDay(date string, n int, tag string) Day {
 }
 
 func testWriter(l Layout) *Writer {
-	return &Writer{layout: l, maxBatchBytes: 2_000_000, scrub: &scrubber{}}
+	return &Writer{layout: l, maxBatchBytes: DefaultMaxBatchBytes, scrub: &scrubber{}}
 }
 
 // writeAll plans and applies every batch of days over b, as Write does
@@ -969,3 +969,52 @@ func TestPrepareRefuses(t *testing.T) {
 }
 
 func mathNaN() float64 { return math.NaN() }
+
+func TestGroupDays(t *testing.T) {
+	t.Parallel()
+	mk := func(sizes ...int) []*runDay {
+		var out []*runDay
+		for i, s := range sizes {
+			out = append(out, &runDay{serial: i, size: s})
+		}
+		return out
+	}
+	uniform := make([]int, 365)
+	for i := range uniform {
+		uniform[i] = 21_600
+	}
+	tests := []struct {
+		name   string
+		sizes  []int
+		limit  int
+		groups int
+	}{
+		{"one day", []int{500}, 2 << 20, 1},
+		{"a year of busy days", uniform, 2 << 20, 4}, // 7.9 MB in ceil(7.9 / 2.1) batches
+		{"a year at 1 MB", uniform, 1 << 20, 8},
+		{"a huge day alone", []int{100, 5 << 20, 100}, 2 << 20, 3},
+		{"uneven days", []int{900_000, 900_000, 100, 100, 900_000, 900_000}, 2 << 20, 2},
+		{"uneven days that need a third", []int{1_500_000, 100, 1_500_000, 100, 1_000_000}, 2 << 20, 3},
+	}
+	for _, tt := range tests {
+		days := mk(tt.sizes...)
+		groups := groupDays(days, tt.limit)
+		if len(groups) != tt.groups {
+			t.Errorf("%s: %d groups, want %d", tt.name, len(groups), tt.groups)
+		}
+		var flat []*runDay
+		for _, g := range groups {
+			size := batchOverhead
+			for _, d := range g {
+				size += d.size
+			}
+			if size > tt.limit && len(g) > 1 {
+				t.Errorf("%s: a group of %d days holds %d bytes, over %d", tt.name, len(g), size, tt.limit)
+			}
+			flat = append(flat, g...)
+		}
+		if !slices.Equal(flat, days) {
+			t.Errorf("%s: groups do not hold every day once, in order", tt.name)
+		}
+	}
+}

@@ -86,7 +86,7 @@ type Options struct {
 	// the 60 writes a minute a service account may make; negative: none).
 	WriteInterval time.Duration
 	// MaxBatchBytes is the request size above which a write is split into
-	// several batches of whole dates (0: 2 MB, Google's recommendation).
+	// several batches of whole dates (0: DefaultMaxBatchBytes, 2 MB).
 	MaxBatchBytes int
 	// HTTPClient supplies the transport and timeout of every request, token
 	// requests included; nil uses http.DefaultTransport with a 200 s timeout.
@@ -123,6 +123,10 @@ type Writer struct {
 	lastWrite time.Time
 }
 
+// DefaultMaxBatchBytes is the request size above which a write is split:
+// Google recommends requests of at most 2 MB.
+const DefaultMaxBatchBytes = 2 << 20
+
 // maxRequestBytes is the largest request Google has been seen to accept.
 const maxRequestBytes = 10 << 20
 
@@ -158,7 +162,7 @@ func NewWriter(ctx context.Context, opts Options, layout Layout) (*Writer, error
 		w.writeInterval = time.Second
 	}
 	if w.maxBatchBytes <= 0 {
-		w.maxBatchBytes = 2_000_000
+		w.maxBatchBytes = DefaultMaxBatchBytes
 	}
 	w.maxBatchBytes = min(w.maxBatchBytes, maxRequestBytes)
 
@@ -266,13 +270,26 @@ func (w *Writer) Write(ctx context.Context, days []Day) error {
 		if err != nil {
 			return err
 		}
+		groups := groupDays(remaining, w.maxBatchBytes)
 	batches:
-		for _, group := range groupDays(remaining, w.maxBatchBytes) {
-			b, err := planBatch(st, r, group)
+		for i := 0; i < len(groups); i++ {
+			group := groups[i]
+			b, body, err := w.encode(st, r, group)
 			if err != nil {
-				return fmt.Errorf("plan the write of %s to %s: %w", dateSpan(group), w.id, err)
+				return err
 			}
-			err = w.send(ctx, b)
+			if len(body) > w.maxBatchBytes && len(group) > 1 {
+				// The estimate was short: halve the batch, still whole dates.
+				half := len(group) / 2
+				groups = slices.Insert(groups, i+1, group[half:])
+				groups[i] = group[:half]
+				i--
+				continue
+			}
+			if len(body) > maxRequestBytes {
+				return &sizeError{dates: dateSpan(group), bytes: len(body)}
+			}
+			err = w.send(ctx, b, body)
 			if err == nil {
 				st = b.next
 				remaining = remaining[len(group):]
@@ -281,10 +298,6 @@ func (w *Writer) Write(ctx context.Context, days []Day) error {
 			}
 			if ctx.Err() != nil {
 				return fmt.Errorf("write %s: %w", dateSpan(group), ctx.Err())
-			}
-			var sized *sizeError
-			if errors.As(err, &sized) {
-				return err
 			}
 			f := w.classify(err)
 			failures++
@@ -304,6 +317,19 @@ func (w *Writer) Write(ctx context.Context, days []Day) error {
 	return nil
 }
 
+// encode plans the batch of group over st and encodes it as it will be sent.
+func (w *Writer) encode(st *state, r *run, group []*runDay) (*batch, []byte, error) {
+	b, err := planBatch(st, r, group)
+	if err != nil {
+		return nil, nil, fmt.Errorf("plan the write of %s to %s: %w", dateSpan(group), w.id, err)
+	}
+	body, err := json.Marshal(&sheetsapi.BatchUpdateSpreadsheetRequest{Requests: b.reqs})
+	if err != nil {
+		return nil, nil, fmt.Errorf("encode the write of %s: %w", dateSpan(group), err)
+	}
+	return b, body, nil
+}
+
 // sizeError is a batch too large to send even on its own.
 type sizeError struct {
 	dates string
@@ -314,16 +340,8 @@ func (e *sizeError) Error() string {
 	return fmt.Sprintf("write %s: the request would be %d bytes, more than the %d Google accepts in one request", e.dates, e.bytes, maxRequestBytes)
 }
 
-// send makes one batchUpdate attempt.
-func (w *Writer) send(ctx context.Context, b *batch) error {
-	req := &sheetsapi.BatchUpdateSpreadsheetRequest{Requests: b.reqs}
-	body, err := json.Marshal(req)
-	if err != nil {
-		return fmt.Errorf("encode the write of %s: %w", strings.Join(b.dates, ","), err)
-	}
-	if len(body) > maxRequestBytes {
-		return &sizeError{dates: dateSpanTitles(b.dates), bytes: len(body)}
-	}
+// send makes one batchUpdate attempt with the encoded body of b.
+func (w *Writer) send(ctx context.Context, b *batch, body []byte) error {
 	if err := w.pace(ctx); err != nil {
 		return err
 	}
@@ -333,6 +351,7 @@ func (w *Writer) send(ctx context.Context, b *batch) error {
 	}
 	w.writes.Add(1)
 	w.payload.Add(int64(len(body)))
+	req := &sheetsapi.BatchUpdateSpreadsheetRequest{Requests: b.reqs}
 	resp, err := w.svc.Spreadsheets.BatchUpdate(w.id, req).Context(ctx).Do()
 	if err != nil {
 		return err
@@ -516,16 +535,16 @@ func (w *Writer) prepare(days []Day) (*run, error) {
 	for _, d := range days {
 		rd := &runDay{serial: DateSerial(d.Date), tabWidth: len(w.layout.TabHeader)}
 		rd.summary = rows(d.Summary, r.summaryWidth)
-		rd.size = 400 + jsonSize(rd.summary)
+		rd.size = blockOverhead + jsonSize(rd.summary)
 		if w.layout.Mode == Append {
 			rd.daily = rows(d.Daily, r.dailyWidth)
-			rd.size += 400 + jsonSize(rd.daily)
+			rd.size += blockOverhead + jsonSize(rd.daily)
 		} else {
 			for _, row := range d.Tab {
 				rd.tabWidth = max(rd.tabWidth, len(row))
 			}
 			rd.tab = rows(d.Tab, rd.tabWidth)
-			rd.size += 800 + jsonSize(rd.tab) + jsonSize([]*sheetsapi.RowData{headerRow(w.layout.TabHeader, rd.tabWidth)})
+			rd.size += 2*blockOverhead + jsonSize(rd.tab) + jsonSize([]*sheetsapi.RowData{headerRow(w.layout.TabHeader, rd.tabWidth)})
 		}
 		r.days = append(r.days, rd)
 	}
@@ -568,26 +587,58 @@ func jsonSize(rows []*sheetsapi.RowData) int {
 	return len(b)
 }
 
+// blockOverhead is the estimated size of the requests around one date's
+// rows in one tab: its updateCells, and an insertDimension or addSheet.
+const blockOverhead = 300
+
 // batchOverhead is the estimated size of what every batch carries besides
 // the dates' rows: headers, tab properties, new tabs.
 const batchOverhead = 8 << 10
 
-// groupDays splits days (ascending) into batches of whole dates, each
-// estimated under limit bytes; a date larger than limit goes alone.
+// groupDays splits days (ascending) into as few batches of whole dates as
+// their estimated sizes allow under limit bytes, balanced so that no batch
+// is left nearly empty: a 365-day backfill takes ceil(payload ÷ limit)
+// writes. A date larger than limit goes alone.
 func groupDays(days []*runDay, limit int) [][]*runDay {
-	var groups [][]*runDay
-	var cur []*runDay
-	size := batchOverhead
+	total := 0
 	for _, d := range days {
-		if len(cur) > 0 && size+d.size > limit {
-			groups = append(groups, cur)
-			cur, size = nil, batchOverhead
-		}
-		cur = append(cur, d)
-		size += d.size
+		total += d.size
 	}
-	if len(cur) > 0 {
-		groups = append(groups, cur)
+	room := max(limit-batchOverhead, 1)
+	for k := max(1, (total+room-1)/room); ; k++ {
+		groups := splitDays(days, k, total)
+		fits := true
+		for _, g := range groups {
+			size := 0
+			for _, d := range g {
+				size += d.size
+			}
+			if size > room && len(g) > 1 {
+				fits = false
+				break
+			}
+		}
+		if fits || k >= len(days) {
+			return groups
+		}
+	}
+}
+
+// splitDays cuts days into at most k runs of about total/k bytes each: a
+// date goes to the run its middle byte falls in.
+func splitDays(days []*runDay, k, total int) [][]*runDay {
+	target := float64(total) / float64(k)
+	var groups [][]*runDay
+	cur, prefix := -1, 0
+	for _, d := range days {
+		g := int((float64(prefix) + float64(d.size)/2) / target)
+		g = min(g, k-1)
+		if g > cur || len(groups) == 0 {
+			groups = append(groups, nil)
+			cur = g
+		}
+		groups[len(groups)-1] = append(groups[len(groups)-1], d)
+		prefix += d.size
 	}
 	return groups
 }
