@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/oauth2"
 	"google.golang.org/api/googleapi"
@@ -249,6 +250,32 @@ func TestErrorMessages(t *testing.T) {
 		}
 		if strings.Contains(got, "eyJ") {
 			t.Errorf("%s: error holds the assertion: %q", tt.name, got)
+		}
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	t.Parallel()
+	w := &Writer{minBackoff: 10 * time.Millisecond, maxBackoff: 80 * time.Millisecond}
+	for attempt := 1; attempt <= 8; attempt++ {
+		ceiling := min(10*time.Millisecond<<(attempt-1), 80*time.Millisecond)
+		for range 50 {
+			if d := w.backoff(attempt, 0); d < 0 || d > ceiling {
+				t.Fatalf("backoff(%d) = %v, want within [0, %v]", attempt, d, ceiling)
+			}
+		}
+	}
+	// A Retry-After longer than the jitter wins.
+	if d := w.backoff(1, 3*time.Second); d != 3*time.Second {
+		t.Errorf("backoff with Retry-After 3s = %v", d)
+	}
+	for _, tt := range []struct {
+		header string
+		want   time.Duration
+	}{{"", 0}, {"7", 7 * time.Second}, {"-1", 0}, {"soon", 0}, {"100000", maxRetryAfter},
+		{time.Now().Add(-time.Hour).UTC().Format(http.TimeFormat), 0}} {
+		if got := retryAfter(http.Header{"Retry-After": {tt.header}}); got != tt.want {
+			t.Errorf("retryAfter(%q) = %v, want %v", tt.header, got, tt.want)
 		}
 	}
 }

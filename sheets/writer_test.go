@@ -873,3 +873,58 @@ func TestApplicationDefaultCredentials(t *testing.T) {
 		t.Errorf("Check = %+v, %v; want the key's email", rep, err)
 	}
 }
+
+func TestWriteQuotedTitles(t *testing.T) {
+	t.Parallel()
+	l := layout
+	l.DailyTab, l.SummaryTab = "It's daily", "Sum: by day!A1"
+	e := newEnv(t, sheetstest.Options{})
+	w := e.writer(t, l)
+	for range 2 { // the second run reads the Date columns through quoted ranges
+		if err := w.Write(t.Context(), []sheets.Day{makeDay("2024-06-01", 2, 0)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := len(e.tab(t, "It's daily").Rows); got != 3 {
+		t.Errorf("%q has %d rows, want 3", "It's daily", got)
+	}
+	if got := len(e.tab(t, "Sum: by day!A1").Rows); got != 2 {
+		t.Errorf("summary tab has %d rows, want 2", got)
+	}
+}
+
+func TestWriteCellLimit(t *testing.T) {
+	t.Parallel()
+	l := layout
+	l.Mode = sheets.Rewrite
+	e := newEnv(t, sheetstest.Options{})
+	e.srv.AddSheet(sheetID, "Archive", 9_973_000/26, 26) // with Sheet1's 26,000, 1,000 cells left
+	before := e.srv.Tabs(sheetID)
+	w := e.writer(t, l)
+	err := w.Write(t.Context(), []sheets.Day{makeDay("2024-06-01", 200, 0)})
+	if !errors.Is(err, sheets.ErrCellLimit) || !strings.Contains(err.Error(), "DIGEST_KEEP_TABS") {
+		t.Fatalf("Write error = %v, want ErrCellLimit saying what to do", err)
+	}
+	if st := w.Stats(); st.Writes != 0 {
+		t.Errorf("Stats = %+v: a batch past the limit was sent", st)
+	}
+	if diff := cmp.Diff(before, e.srv.Tabs(sheetID)); diff != "" {
+		t.Errorf("spreadsheet changed (-before +after):\n%s", diff)
+	}
+
+	// Rotation frees room: the old day tab goes before the new one comes.
+	l.KeepTabs = 1
+	e2 := newEnv(t, sheetstest.Options{})
+	e2.srv.AddSheet(sheetID, "Archive", 383_211, 26) // 514 cells left: the new tab fits only once the old one is gone
+	e2.srv.AddSheet(sheetID, "2024-05-01", 500, 20) // 10,000 cells
+	w2 := e2.writer(t, l)
+	if err := w2.Write(t.Context(), []sheets.Day{makeDay("2024-06-01", 200, 0)}); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	if diff := cmp.Diff([]string{"Sheet1", "Archive", "Summary", "2024-06-01"}, titlesOf(e2.srv.Tabs(sheetID))); diff != "" {
+		t.Errorf("tabs (-want +got):\n%s", diff)
+	}
+	if n := e2.srv.CellCount(sheetID); n > sheets.CellLimit {
+		t.Errorf("%d cells", n)
+	}
+}
