@@ -19,7 +19,7 @@ import (
 // failed in a way retrying cannot fix, or that still failed when the
 // retries ran out. Its message says what to do.
 type Error struct {
-	Op         string // what the writer was doing, e.g. "write the digest"
+	Op         string // what the writer was doing, e.g. "write 2024-06-01" or "read spreadsheet ID"
 	StatusCode int    // HTTP status; 0 when no response arrived
 	Status     string // Google's status, e.g. "PERMISSION_DENIED", when it sent one
 	Message    string // Google's message, with any secret removed

@@ -663,7 +663,7 @@ func dateSpanTitles(d []string) string {
 // CheckReport is what Check found.
 type CheckReport struct {
 	Account       string   // the service account's email, or how the job's account is named under ADC
-	SpreadsheetID string   //
+	SpreadsheetID string   // the spreadsheet opened
 	Title         string   // the spreadsheet's title
 	Tabs          []string // existing tabs, in order
 	Write         []string // tabs a run of the given days would write
