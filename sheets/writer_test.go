@@ -916,7 +916,7 @@ func TestWriteCellLimit(t *testing.T) {
 	l.KeepTabs = 1
 	e2 := newEnv(t, sheetstest.Options{})
 	e2.srv.AddSheet(sheetID, "Archive", 383_211, 26) // 514 cells left: the new tab fits only once the old one is gone
-	e2.srv.AddSheet(sheetID, "2024-05-01", 500, 20) // 10,000 cells
+	e2.srv.AddSheet(sheetID, "2024-05-01", 500, 20)  // 10,000 cells
 	w2 := e2.writer(t, l)
 	if err := w2.Write(t.Context(), []sheets.Day{makeDay("2024-06-01", 200, 0)}); err != nil {
 		t.Fatalf("Write: %v", err)
