@@ -101,7 +101,7 @@ func runJob(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer)
 		return runReport{}, err
 	}
 	if cfg.CrossCheck {
-		crossCheck(ctx, log, ef, days, tz)
+		crossCheck(ctx, log, ef, days, tz, cfg.IncludeEvents)
 	}
 	refreshed := cfg.Now().UTC().Truncate(time.Second)
 	if cfg.DryRun {
@@ -373,8 +373,14 @@ func (r runReport) log(log *slog.Logger, events, sheetsUsed bool) {
 // crossCheck compares each day's per-offer totals with Everflow's own
 // aggregate report and warns on a mismatch. It costs one request per day and
 // currency, so it is off unless DIGEST_CROSS_CHECK is set; a failure of the
-// check itself is a warning, not a failed run.
-func crossCheck(ctx context.Context, log *slog.Logger, ef *everflow.Client, days []digest.Day, tz int) {
+// check itself is a warning, not a failed run. Everflow's report counts
+// event revenue in revenue, so revenue is compared only with events on;
+// conversions always.
+func crossCheck(ctx context.Context, log *slog.Logger, ef *everflow.Client, days []digest.Day, tz int, events bool) {
+	type totals struct {
+		revenue             digest.Money
+		conversions, events int64
+	}
 	for _, d := range days {
 		for _, total := range d.Totals {
 			if total.Currency == "" {
@@ -385,30 +391,33 @@ func crossCheck(ctx context.Context, log *slog.Logger, ef *everflow.Client, days
 				log.Warn("cross-check skipped", "date", d.Date.String(), "currency", total.Currency, "error", err)
 				continue
 			}
-			ours := map[int64]digest.Money{}
-			counts := map[int64]int64{}
+			ours := map[int64]totals{}
 			for _, r := range d.Rows {
 				if r.Currency != total.Currency {
 					continue
 				}
-				ours[r.OfferID], _ = ours[r.OfferID].Add(r.Revenue)
-				counts[r.OfferID] += r.Conversions
+				o := ours[r.OfferID]
+				o.revenue, _ = o.revenue.Add(r.Revenue)
+				o.conversions += r.Conversions
+				o.events += r.Events
+				ours[r.OfferID] = o
 			}
 			for _, o := range report {
-				theirs, err := digest.ParseMoney(o.Revenue.String())
-				if err != nil {
-					continue
-				}
 				mine, ok := ours[o.OfferID]
 				if !ok {
 					// Everflow converts other currencies into this one: only
 					// offers we saw in this currency compare like for like.
 					continue
 				}
-				if mine != theirs || counts[o.OfferID] != o.Conversions {
+				theirs, err := digest.ParseMoney(o.Revenue.String())
+				if err != nil {
+					log.Warn("cross-check skipped", "date", d.Date.String(), "offer_id", o.OfferID, "error", err)
+					continue
+				}
+				if mine.conversions != o.Conversions || (events && (mine.revenue != theirs || mine.events != o.Events)) {
 					log.Warn("cross-check mismatch", "date", d.Date.String(), "offer_id", o.OfferID, "currency", total.Currency,
-						"revenue", mine.String(), "everflow_revenue", theirs.String(),
-						"conversions", counts[o.OfferID], "everflow_conversions", o.Conversions)
+						"revenue", mine.revenue.String(), "everflow_revenue", theirs.String(),
+						"conversions", mine.conversions, "everflow_conversions", o.Conversions)
 				}
 			}
 		}
