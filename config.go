@@ -17,6 +17,7 @@ import (
 	"github.com/kelseyhightower/envconfig"
 
 	"github.com/eflow-digest/eflow-digest/digest"
+	"github.com/eflow-digest/eflow-digest/everflow"
 )
 
 // Config is everything one run needs: the environment (read once by
@@ -213,6 +214,11 @@ func (c *Config) validate() error {
 	}
 	if err := checkURL("EVERFLOW_BASE_URL", c.EverflowBaseURL); err != nil {
 		return err
+	}
+	// The client knows the rest of what makes a base URL wrong (an API path
+	// pasted with the host); making one calls nothing.
+	if _, err := everflow.NewClient(c.EverflowAPIKey, everflow.Options{BaseURL: c.EverflowBaseURL}); err != nil {
+		return usagef("EVERFLOW_BASE_URL: %s", strings.TrimPrefix(err.Error(), "everflow: "))
 	}
 	if math.IsNaN(c.EverflowMaxRPS) || c.EverflowMaxRPS <= 0 || c.EverflowMaxRPS > 50 {
 		return usagef("EVERFLOW_MAX_RPS must be a number of requests per second above 0 and at most 50 (Everflow allows an affiliate network 5 in all); got %v", c.EverflowMaxRPS)

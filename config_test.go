@@ -230,6 +230,7 @@ func TestBadInput(t *testing.T) {
 		{"key empty", map[string]string{"EVERFLOW_API_KEY": ""}, nil, "EVERFLOW_API_KEY is empty"},
 		{"key blank", map[string]string{"EVERFLOW_API_KEY": "  \t"}, nil, "EVERFLOW_API_KEY is empty"},
 		{"base URL", map[string]string{"EVERFLOW_BASE_URL": "api.eflow.team"}, nil, "EVERFLOW_BASE_URL must be an http(s) URL"},
+		{"base URL with the API path", map[string]string{"EVERFLOW_BASE_URL": "https://api.eflow.team/v1/affiliates"}, nil, "EVERFLOW_BASE_URL: base URL \"https://api.eflow.team/v1/affiliates\" must be the host only"},
 		{"rps not a number", map[string]string{"EVERFLOW_MAX_RPS": "fast"}, nil, "EVERFLOW_MAX_RPS: cannot read it as a number"},
 		{"rps zero", map[string]string{"EVERFLOW_MAX_RPS": "0"}, nil, "EVERFLOW_MAX_RPS must be"},
 		{"rps negative", map[string]string{"EVERFLOW_MAX_RPS": "-1"}, nil, "EVERFLOW_MAX_RPS must be"},

@@ -51,7 +51,8 @@ func runJob(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer)
 		PageSize:   cfg.tune.pageSize,
 	})
 	if err != nil {
-		return runReport{}, &usageError{msg: "EVERFLOW settings: " + err.Error()}
+		// validate made a client from the same settings already.
+		return runReport{}, fmt.Errorf("set up the Everflow client: %w", err)
 	}
 	dcfg := digest.Config{Subs: cfg.subs, Events: cfg.IncludeEvents}
 
