@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -43,6 +44,19 @@ func setEnv(t *testing.T, env map[string]string) {
 	for k, v := range env {
 		t.Setenv(k, v)
 	}
+}
+
+// withEnv returns base with over applied; "-" in over unsets a variable.
+func withEnv(base, over map[string]string) map[string]string {
+	env := maps.Clone(base)
+	for k, v := range over {
+		if v == "-" {
+			delete(env, k)
+		} else {
+			env[k] = v
+		}
+	}
+	return env
 }
 
 // fixedNow is 2026-11-25 08:00 UTC, so yesterday is 2026-11-24 in UTC and
@@ -121,14 +135,7 @@ func TestLoadConfigDates(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			env := map[string]string{}
-			for k, v := range base {
-				env[k] = v
-			}
-			for k, v := range tt.env {
-				env[k] = v
-			}
-			setEnv(t, env)
+			setEnv(t, withEnv(base, tt.env))
 			var usage bytes.Buffer
 			cfg, err := loadConfig(tt.args, fixedNow, &usage)
 			if err != nil {
@@ -262,18 +269,7 @@ func TestBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			env := map[string]string{}
-			for k, v := range base {
-				env[k] = v
-			}
-			for k, v := range tt.env {
-				if v == "-" {
-					delete(env, k)
-				} else {
-					env[k] = v
-				}
-			}
-			setEnv(t, env)
+			setEnv(t, withEnv(base, tt.env))
 			var stdout, stderr bytes.Buffer
 			code := mainExitAt(tt.args, fixedNow, &stdout, &stderr)
 			if code != 2 {

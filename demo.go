@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/eflow-digest/eflow-digest/digest"
+	"github.com/eflow-digest/eflow-digest/everflow"
 	"github.com/eflow-digest/eflow-digest/everflow/everflowtest"
 	"github.com/eflow-digest/eflow-digest/sheets/sheetstest"
 )
@@ -44,22 +45,10 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer) error {
 	key := sh.ServiceAccountKey(demoAccount)
 	sh.AddSpreadsheet(demoSpreadsheetID, "Everflow revenue (demo)", demoAccount)
 
-	cfg := Config{
-		EverflowAPIKey:  demoAPIKey,
-		EverflowBaseURL: ef.URL,
-		EverflowMaxRPS:  5,
-		Timezone:        "UTC",
-		SpreadsheetID:   demoSpreadsheetID,
-		CredentialsJSON: string(key),
-		SheetsEndpoint:  sh.URL + "/",
-		SubIDs:          "sub1",
-		WriteMode:       "append",
-		Tab:             "Daily",
-		SummaryTab:      "Summary",
-		LogLevel:        "info",
-		LogFormat:       "text",
-		Now:             clock,
-	}
+	cfg := standInConfig(demoAPIKey, ef.URL, sh.URL, demoSpreadsheetID, key)
+	cfg.EverflowMaxRPS = 5 // Everflow's real limit, which the stand-in enforces
+	cfg.LogFormat = "text"
+	cfg.Now = clock
 	if err := cfg.validate(); err != nil {
 		return fmt.Errorf("demo configuration: %w", err)
 	}
@@ -125,4 +114,24 @@ func excerpt(rendered string, dates []digest.Date) string {
 		fmt.Fprintf(&b, "  … and %d rows of earlier days\n", left)
 	}
 	return b.String()
+}
+
+// standInConfig is the default configuration pointed at stand-ins of
+// Everflow and Sheets, for the demo and the tests.
+func standInConfig(apiKey, everflowURL, sheetsURL, spreadsheetID string, key []byte) Config {
+	return Config{
+		EverflowAPIKey:  apiKey,
+		EverflowBaseURL: everflowURL,
+		EverflowMaxRPS:  everflow.DefaultMaxRPS,
+		Timezone:        "UTC",
+		SpreadsheetID:   spreadsheetID,
+		CredentialsJSON: string(key),
+		SheetsEndpoint:  sheetsURL + "/",
+		SubIDs:          "sub1",
+		WriteMode:       "append",
+		Tab:             "Daily",
+		SummaryTab:      "Summary",
+		LogLevel:        "info",
+		LogFormat:       "json",
+	}
 }

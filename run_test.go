@@ -59,23 +59,11 @@ func newHarness(t *testing.T, data []everflowtest.Conversion, opts everflowtest.
 	key := sh.ServiceAccountKey(testAccount)
 	sh.AddSpreadsheet(testSheet, "Revenue digest", testAccount)
 	h := &harness{t: t, ef: ef, sh: sh, privateKey: privateKeyOf(t, key)}
-	h.cfg = Config{
-		EverflowAPIKey:  testKey,
-		EverflowBaseURL: ef.URL,
-		EverflowMaxRPS:  50,
-		Timezone:        "UTC",
-		SpreadsheetID:   testSheet,
-		CredentialsJSON: string(key),
-		SheetsEndpoint:  sh.URL + "/",
-		SubIDs:          "sub1",
-		WriteMode:       "append",
-		Tab:             "Daily",
-		SummaryTab:      "Summary",
-		LogLevel:        "debug",
-		LogFormat:       "json",
-		Now:             func() time.Time { return testNow },
-		tune:            tuning{backoff: 2 * time.Millisecond, timeout: 5 * time.Second, writeInterval: -1},
-	}
+	h.cfg = standInConfig(testKey, ef.URL, sh.URL, testSheet, key)
+	h.cfg.EverflowMaxRPS = 50
+	h.cfg.LogLevel = "debug"
+	h.cfg.Now = func() time.Time { return testNow }
+	h.cfg.tune = tuning{backoff: 2 * time.Millisecond, timeout: 5 * time.Second, writeInterval: -1}
 	return h
 }
 
