@@ -261,6 +261,7 @@ func methodIs(got, want string) *apiError {
 }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	readBodyFirst(r)
 	ctx := r.Context()
 	if d := s.opts.Latency; d > 0 && !sleep(ctx, d) {
 		return
@@ -390,6 +391,29 @@ var opParams = map[string][]string{
 	"values.batchClear":  nil,
 	"create":             nil,
 }
+
+// readBodyFirst reads r's body (up to one byte past MaxPayload, so that the
+// size check still sees an oversized one) and puts it back in memory.
+// net/http cancels r.Context() when the client goes away only once the
+// body has been read to its end; without this, Latency and Fault.Delay on
+// a POST (batchUpdate, the token endpoint) would not end early when the
+// client gives up, as they promise, and Close would wait them out.
+func readBodyFirst(r *http.Request) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, MaxPayload+1))
+	var rest io.Reader = bytes.NewReader(b)
+	if err != nil {
+		rest = io.MultiReader(rest, errReader{err})
+	}
+	r.Body = io.NopCloser(rest)
+}
+
+// errReader fails every read with err.
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 
 func sleep(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
