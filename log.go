@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"time"
 )
 
 // newLogger returns the run's logger: JSON lines on w with Cloud Logging's
@@ -42,8 +43,12 @@ func parseLevel(s string) slog.Level {
 }
 
 // cloudLogging renames slog's keys to the ones Cloud Logging promotes:
-// severity (DEBUG, INFO, WARNING, ERROR) and message.
+// severity (DEBUG, INFO, WARNING, ERROR) and message. Durations read as
+// "1.5s" rather than slog's integer nanoseconds.
 func cloudLogging(groups []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		return slog.String(a.Key, a.Value.Duration().Round(time.Millisecond).String())
+	}
 	if len(groups) > 0 {
 		return a
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -16,7 +17,7 @@ func TestLoggerCloudLoggingFields(t *testing.T) {
 	var buf bytes.Buffer
 	log := newLogger(Config{LogLevel: "debug", LogFormat: "json", Execution: "eflow-digest-abc12", Attempt: "1"}, &buf)
 	log.Debug("d")
-	log.Info("i", "date", "2026-11-20")
+	log.Info("i", "date", "2026-11-20", "wait", 1500*time.Millisecond)
 	log.Warn("w")
 	log.Error("e", "error", errors.New("boom"))
 	var got []map[string]any
@@ -37,7 +38,7 @@ func TestLoggerCloudLoggingFields(t *testing.T) {
 	}
 	want := []map[string]any{
 		run(map[string]any{"severity": "DEBUG", "message": "d"}),
-		run(map[string]any{"severity": "INFO", "message": "i", "date": "2026-11-20"}),
+		run(map[string]any{"severity": "INFO", "message": "i", "date": "2026-11-20", "wait": "1.5s"}),
 		run(map[string]any{"severity": "WARNING", "message": "w"}),
 		run(map[string]any{"severity": "ERROR", "message": "e", "error": "boom"}),
 	}

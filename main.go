@@ -41,6 +41,12 @@ import (
 var version = ""
 
 func main() {
+	// Collect garbage at 50% heap growth rather than Go's 100%, unless GOGC
+	// says otherwise: it keeps a 1M-conversion day under 64 MiB of memory
+	// for about 4% more CPU (README, "Performance").
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(50)
+	}
 	os.Exit(mainExit(os.Args[1:], os.Stdout, os.Stderr))
 }
 
