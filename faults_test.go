@@ -33,6 +33,8 @@ package main
 //	everflow/persistent 500                                   unchanged
 //	everflow/401 wrong key                                    unchanged, 1 request, says check EVERFLOW_API_KEY
 //	everflow/403 out of realm                                 unchanged, 1 request, says affiliate keys only
+//	everflow/401 quoting the key                              unchanged, the key [REDACTED] in error and log
+//	everflow/500 HTML pages quoting the key                   unchanged, the key [REDACTED] in every retry line
 //	everflow/page parameter ignored                           unchanged, ErrPagingIgnored
 //	everflow/conversion inserted mid-paging                   reference of the data with it, counted once
 //	everflow/unknown envelope on page 1                       unchanged, ErrEnvelope
@@ -44,6 +46,10 @@ package main
 //	sheets/429 on the write                                   reference (3 retries)
 //	sheets/503 on the write                                   reference
 //	sheets/502 HTML on the read                               reference
+//	sheets/latency spike past the client timeout on the write reference, written once
+//	sheets/connection resets on the read                      reference
+//	sheets/connection reset on the write                      reference
+//	sheets/400 on the write over a digest                     unchanged, no retry
 //	sheets/persistent 500 on the write over a digest          unchanged, says run again later
 //	sheets/apply-then-drop on a fresh spreadsheet             reference, no duplicate
 //	sheets/apply-then-drop over an older digest               reference, no duplicate
@@ -691,6 +697,12 @@ func TestFaultEverflow(t *testing.T) {
 		{name: "403 out of realm", want: unchanged, noGoogle: true, dates: oneDay,
 			fault: conversions(everflowtest.Fault{Status: 403, Body: `{"error":"Out of realm"}`, Times: -1}),
 			msg:   []string{"403", "affiliate keys only work on /v1/affiliates/"}, check: conversionRequests(1)},
+		{name: "401 quoting the key", want: unchanged, noGoogle: true, dates: oneDay,
+			fault: conversions(everflowtest.Fault{Status: 401, Body: `{"error":"invalid API key ` + testKey + `"}`, Times: -1}),
+			msg:   []string{"401", "[REDACTED]"}, check: conversionRequests(1)},
+		{name: "500 HTML pages quoting the key", want: unchanged, noGoogle: true, dates: oneDay,
+			fault: conversions(everflowtest.Fault{Status: 500, Body: "<html><body>upstream rejected X-Eflow-API-Key: " + testKey + "</body></html>", Times: -1}),
+			msg:   []string{"500", "[REDACTED]", "giving up after 8 attempts"}},
 		{name: "page parameter ignored", want: unchanged, noGoogle: true,
 			fault: func(t *testing.T, h *harness) { h.ef.SetIgnorePaging(true) }, errIs: []error{everflow.ErrPagingIgnored}},
 		{name: "conversion inserted mid-paging", want: reference, dates: oneDay, refData: withInserted,
@@ -757,6 +769,18 @@ func TestFaultSheets(t *testing.T) {
 			fault: sheetsFault(sheetstest.Fault{Op: "batchUpdate", Status: 503, Times: 2}), check: sheetsRetries("2")},
 		{name: "502 HTML on the read", want: reference,
 			fault: sheetsFault(sheetstest.Fault{Op: "get", Status: 502, Times: 2}), check: sheetsRetries("2")},
+		{name: "latency spike past the client timeout on the write", want: reference,
+			edit:  func(c *Config) { c.tune.timeout = 400 * time.Millisecond },
+			fault: sheetsFault(sheetstest.Fault{Op: "batchUpdate", Delay: 5 * time.Second}), check: byOp("batchUpdate", 2)},
+		{name: "connection resets on the read", want: reference,
+			// A GET that failed on a reused connection is resent by Go's
+			// transport once; the second reset reaches the writer.
+			fault: sheetsFault(sheetstest.Fault{Op: "get", Reset: true, Times: 2})},
+		{name: "connection reset on the write", want: reference,
+			fault: sheetsFault(sheetstest.Fault{Op: "batchUpdate", Reset: true}), check: byOp("batchUpdate", 2)},
+		{name: "400 on the write over a digest", want: unchanged, prior: true,
+			fault: sheetsFault(sheetstest.Fault{Op: "batchUpdate", Status: 400, Times: -1}),
+			msg:   []string{"HTTP 400", "refused the request as invalid"}, check: byOp("batchUpdate", 2)},
 		{name: "persistent 500 on the write over a digest", want: unchanged, prior: true,
 			fault: sheetsFault(sheetstest.Fault{Op: "batchUpdate", Status: 500, Times: -1}),
 			msg:   []string{"HTTP 500", "after 6 attempts", "run again later"}},
