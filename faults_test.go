@@ -84,6 +84,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -684,8 +685,16 @@ func TestFaultEverflow(t *testing.T) {
 		{name: "connection resets on random pages", want: reference,
 			fault: onPages(3, 4, everflowtest.Fault{Reset: true}), check: retries("4")},
 		{name: "latency spikes past the client timeout", want: reference,
-			edit:  func(c *Config) { c.tune.timeout = 400 * time.Millisecond },
-			fault: onPages(4, 2, everflowtest.Fault{Delay: 5 * time.Second}), check: retries("2")},
+			// A second is far above a normal request's time on a loaded
+			// machine, so only the spikes time out; at least these two
+			// attempts were retried.
+			edit:  func(c *Config) { c.tune.timeout = time.Second },
+			fault: onPages(4, 2, everflowtest.Fault{Delay: 10 * time.Second}),
+			check: func(t *testing.T, h *harness, stderr string) {
+				if got, _ := strconv.Atoi(summaryField(t, stderr, "everflow_retries")); got < 2 {
+					t.Errorf("everflow_retries %d, want at least the 2 spikes", got)
+				}
+			}},
 		{name: "every attempt past the client timeout", want: unchanged, noGoogle: true, dates: oneDay,
 			edit:  func(c *Config) { c.tune.timeout = 150 * time.Millisecond },
 			fault: conversions(everflowtest.Fault{Delay: 5 * time.Second, Times: -1}), msg: []string{"giving up after 8 attempts", "Timeout"}},
@@ -711,7 +720,7 @@ func TestFaultEverflow(t *testing.T) {
 				// after page 1 by one row. The last page waits a little so
 				// that at least it is served after the insert.
 				h.ef.InsertDuringPaging(1, inserted)
-				h.ef.Inject(everflowtest.Fault{Path: everflowtest.PathConversions, Page: lastPage, Delay: 30 * time.Millisecond})
+				h.ef.Inject(everflowtest.Fault{Path: everflowtest.PathConversions, Page: lastPage, Delay: 100 * time.Millisecond})
 			},
 			check: func(t *testing.T, h *harness, stderr string) {
 				if !strings.Contains(stderr, "walking the pages once more") {
@@ -770,8 +779,13 @@ func TestFaultSheets(t *testing.T) {
 		{name: "502 HTML on the read", want: reference,
 			fault: sheetsFault(sheetstest.Fault{Op: "get", Status: 502, Times: 2}), check: sheetsRetries("2")},
 		{name: "latency spike past the client timeout on the write", want: reference,
-			edit:  func(c *Config) { c.tune.timeout = 400 * time.Millisecond },
-			fault: sheetsFault(sheetstest.Fault{Op: "batchUpdate", Delay: 5 * time.Second}), check: byOp("batchUpdate", 2)},
+			edit:  func(c *Config) { c.tune.timeout = time.Second },
+			fault: sheetsFault(sheetstest.Fault{Op: "batchUpdate", Delay: 10 * time.Second}),
+			check: func(t *testing.T, h *harness, stderr string) {
+				if got := h.sh.Stats().ByOp["batchUpdate"]; got < 2 {
+					t.Errorf("%d batchUpdate requests, want the timed-out one and its retry", got)
+				}
+			}},
 		{name: "connection resets on the read", want: reference,
 			// A GET that failed on a reused connection is resent by Go's
 			// transport once; the second reset reaches the writer.
