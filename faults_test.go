@@ -46,7 +46,7 @@ package main
 //	sheets/429 on the write                                   reference (3 retries)
 //	sheets/503 on the write                                   reference
 //	sheets/502 HTML on the read                               reference
-//	sheets/latency spike past the client timeout on the write reference, written once
+//	sheets/latency spike past the client timeout on the write reference (the timed-out write retried)
 //	sheets/connection resets on the read                      reference
 //	sheets/connection reset on the write                      reference
 //	sheets/400 on the write over a digest                     unchanged, no retry
