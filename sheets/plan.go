@@ -1,6 +1,7 @@
 package sheets
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -131,12 +132,13 @@ func parseDayTitle(title string) (int, bool) {
 	return DateSerial(t), true
 }
 
-// runDay is one date of a run, its rows already turned into request rows.
+// runDay is one date of a run. Its rows are the caller's cells: they are
+// turned into request structures only for the batch that sends them.
 type runDay struct {
 	serial   int
-	daily    []*sheetsapi.RowData
-	summary  []*sheetsapi.RowData
-	tab      []*sheetsapi.RowData // rewrite mode: the rows under the header
+	daily    [][]Cell
+	summary  [][]Cell
+	tab      [][]Cell // rewrite mode: the rows under the header
 	tabWidth int
 	size     int // estimated bytes of JSON this date adds to a batch
 }
@@ -152,6 +154,7 @@ type run struct {
 // batch is one planned spreadsheets.batchUpdate.
 type batch struct {
 	reqs    []*sheetsapi.Request
+	size    int    // bytes of its JSON, as the client sends it
 	next    *state // the spreadsheet once the batch is applied
 	peak    int64  // most cells the spreadsheet holds at any step of the batch
 	dates   []string
@@ -165,6 +168,9 @@ type batch struct {
 type planner struct {
 	m       *state
 	reqs    []*sheetsapi.Request
+	size    int // JSON bytes of reqs, separators included
+	err     error
+	values  valuePool
 	cells   int64
 	peak    int64
 	dirty   map[string][]bool // block tab rows that must be cleared, parallel to m.Keys
@@ -177,15 +183,16 @@ type blockTab struct {
 	title   string
 	header  []string
 	width   int
-	serials []int                        // dates of the batch, ascending
-	rows    map[int][]*sheetsapi.RowData // by date; no rows removes the date's block
+	serials []int            // dates of the batch, ascending
+	rows    map[int][][]Cell // by date; no rows removes the date's block
 }
 
 // dayTab is the work on one rewrite-mode day tab.
 type dayTab struct {
 	title      string
 	rows, cols int
-	content    []*sheetsapi.RowData // header and rows, rows long
+	header     []string
+	content    [][]Cell // the rows under the header; rows-1 long, nil rows empty
 }
 
 // rotation returns, for rewrite mode, the dates whose tab is kept once the
@@ -238,9 +245,9 @@ func planBatch(st *state, r *run, group []*runDay) (*batch, error) {
 
 	var blocks []*blockTab
 	if r.layout.Mode == Append {
-		blocks = append(blocks, newBlockTab(r.layout.DailyTab, r.layout.DailyHeader, r.dailyWidth, group, func(d *runDay) []*sheetsapi.RowData { return d.daily }))
+		blocks = append(blocks, newBlockTab(r.layout.DailyTab, r.layout.DailyHeader, r.dailyWidth, group, func(d *runDay) [][]Cell { return d.daily }))
 	}
-	blocks = append(blocks, newBlockTab(r.layout.SummaryTab, r.layout.SummaryHeader, r.summaryWidth, group, func(d *runDay) []*sheetsapi.RowData { return d.summary }))
+	blocks = append(blocks, newBlockTab(r.layout.SummaryTab, r.layout.SummaryHeader, r.summaryWidth, group, func(d *runDay) [][]Cell { return d.summary }))
 
 	keep, drop := rotation(p.m, r)
 	var days []*dayTab
@@ -249,11 +256,10 @@ func planBatch(st *state, r *run, group []*runDay) (*batch, error) {
 			if !keep[d.serial] {
 				continue // older than the newest KeepTabs: it would be dropped at once
 			}
-			dt := &dayTab{title: dayTitle(d.serial), rows: max(1+len(d.tab), 2), cols: d.tabWidth}
-			dt.content = append(dt.content, headerRow(r.layout.TabHeader, dt.cols))
-			dt.content = append(dt.content, d.tab...)
-			for len(dt.content) < dt.rows {
-				dt.content = append(dt.content, emptyRow(dt.cols))
+			dt := &dayTab{title: dayTitle(d.serial), rows: max(1+len(d.tab), 2), cols: d.tabWidth, header: r.layout.TabHeader}
+			dt.content = d.tab
+			if len(dt.content) < dt.rows-1 {
+				dt.content = append(slices.Clip(dt.content), make([][]Cell, dt.rows-1-len(dt.content))...)
 			}
 			days = append(days, dt)
 		}
@@ -309,22 +315,26 @@ func planBatch(st *state, r *run, group []*runDay) (*batch, error) {
 	}
 	for _, d := range days {
 		t := p.m.Tabs[p.m.find(d.title)]
-		p.updateCells(t.ID, 0, 0, d.content)
+		p.updateCells(t.ID, 0, []*sheetsapi.RowData{headerRow(d.header, d.cols)}, cellFields)
+		p.writeRows(t.ID, 1, d.content, d.cols)
 	}
 
+	if p.err != nil {
+		return nil, p.err
+	}
 	if p.peak > CellLimit {
 		return nil, fmt.Errorf("%w: this write needs %d cells at its peak (now %d); lower DIGEST_KEEP_TABS, delete unused tabs or write to a new spreadsheet",
 			ErrCellLimit, p.peak, st.cells())
 	}
-	b := &batch{reqs: p.reqs, next: p.m, peak: p.peak, created: p.created, dropped: p.dropped}
+	b := &batch{reqs: p.reqs, size: batchJSON + p.size, next: p.m, peak: p.peak, created: p.created, dropped: p.dropped}
 	for _, d := range group {
 		b.dates = append(b.dates, dayTitle(d.serial))
 	}
 	return b, nil
 }
 
-func newBlockTab(title string, header []string, width int, group []*runDay, rows func(*runDay) []*sheetsapi.RowData) *blockTab {
-	b := &blockTab{title: title, header: header, width: width, rows: make(map[int][]*sheetsapi.RowData, len(group))}
+func newBlockTab(title string, header []string, width int, group []*runDay, rows func(*runDay) [][]Cell) *blockTab {
+	b := &blockTab{title: title, header: header, width: width, rows: make(map[int][][]Cell, len(group))}
 	for _, d := range group {
 		b.serials = append(b.serials, d.serial)
 		b.rows[d.serial] = rows(d)
@@ -338,7 +348,34 @@ func (p *planner) add(delta int64) {
 	p.peak = max(p.peak, p.cells)
 }
 
-func (p *planner) emit(r *sheetsapi.Request) { p.reqs = append(p.reqs, r) }
+// emit adds a request to the batch, and the length of its JSON to the
+// batch's size.
+func (p *planner) emit(r *sheetsapi.Request) {
+	p.emitSized(r, p.jsonSize(r))
+}
+
+// jsonSize returns the length of the JSON of r. A request that cannot be
+// encoded (it cannot happen: checkCell refused what could not) fails the
+// batch, from planBatch.
+func (p *planner) jsonSize(r *sheetsapi.Request) int {
+	b, err := json.Marshal(r)
+	if err != nil && p.err == nil {
+		p.err = fmt.Errorf("encode a request: %w", err)
+	}
+	return len(b)
+}
+
+// emitSized adds a request whose JSON is n bytes long.
+func (p *planner) emitSized(r *sheetsapi.Request, n int) {
+	if len(p.reqs) > 0 {
+		p.size++ // the comma
+	}
+	p.reqs = append(p.reqs, r)
+	p.size += n
+}
+
+// batchJSON is the JSON of a batchUpdate request around its requests.
+const batchJSON = len(`{"requests":[]}`)
 
 // dropTabs deletes the day tabs rotated out. Google refuses to delete a
 // spreadsheet's last tab, so if these are all the tabs there are, the last
@@ -472,7 +509,7 @@ func (p *planner) insertRows(i, pos, n int, k key) {
 			ForceSendFields: []string{"SheetId"}}})
 	} else {
 		// Rows inserted under the header inherit its bold; the contents
-		// written afterwards set every format of these cells anyway.
+		// written afterwards set every format of the digest's cells anyway.
 		p.emit(&sheetsapi.Request{InsertDimension: &sheetsapi.InsertDimensionRequest{Range: dimRange(t.ID, pos, pos+n), InheritFromBefore: pos > 0}})
 	}
 	keys := make([]key, n)
@@ -656,20 +693,40 @@ func (p *planner) growBlock(b *blockTab) {
 }
 
 // fillBlock writes the header and each date's rows of block tab b, and
-// empties the rows left blank.
+// empties the rows left blank. The blocks of dates that lie next to each
+// other (a backfill, a re-run of several days) are written as one range.
 func (p *planner) fillBlock(b *blockTab) {
 	t := p.m.Tabs[p.m.find(b.title)]
-	p.updateCells(t.ID, 0, 0, []*sheetsapi.RowData{headerRow(b.header, b.width)})
+	p.updateCells(t.ID, 0, []*sheetsapi.RowData{headerRow(b.header, b.width)}, cellFields)
 	keys := p.m.Keys[t.Title]
+	type span struct {
+		start int
+		rows  [][]Cell
+	}
+	var spans []span
 	for _, s := range b.serials {
 		if rows := b.rows[s]; len(rows) > 0 {
 			start, _ := firstRun(keys, dateKey(s))
-			p.updateCells(t.ID, start, 0, rows)
+			spans = append(spans, span{start, rows})
 		}
+	}
+	slices.SortFunc(spans, func(a, b span) int { return a.start - b.start })
+	for i := 0; i < len(spans); {
+		rows, end := spans[i].rows, spans[i].start+len(spans[i].rows)
+		j := i + 1
+		for ; j < len(spans) && spans[j].start == end; j++ {
+			if j == i+1 {
+				rows = slices.Clip(rows) // append must not write into the caller's rows
+			}
+			rows = append(rows, spans[j].rows...)
+			end += len(spans[j].rows)
+		}
+		p.writeRows(t.ID, spans[i].start, rows, b.width)
+		i = j
 	}
 	for j, d := range p.dirty[t.Title] {
 		if d && j < len(keys) {
-			p.updateCells(t.ID, j, 0, []*sheetsapi.RowData{emptyRow(b.width)})
+			p.updateCells(t.ID, j, []*sheetsapi.RowData{emptyRow(b.width)}, cellFields)
 		}
 	}
 }
@@ -721,19 +778,53 @@ func (p *planner) addDayTab(d *dayTab) {
 	p.addTab(d.title, d.rows, d.cols, index)
 }
 
-// updateCells writes rows at (row, col) of a tab, over exactly the range
-// they cover.
-func (p *planner) updateCells(id int64, row, col int, rows []*sheetsapi.RowData) {
+// updateCells writes rows at row of a tab, from column A, over exactly
+// the range they cover, with the field mask fields.
+func (p *planner) updateCells(id int64, row int, rows []*sheetsapi.RowData, fields string) {
 	width := 0
 	for _, r := range rows {
 		width = max(width, len(r.Values))
 	}
 	p.emit(&sheetsapi.Request{UpdateCells: &sheetsapi.UpdateCellsRequest{
-		Range: &sheetsapi.GridRange{SheetId: id,
-			StartRowIndex: int64(row), EndRowIndex: int64(row + len(rows)),
-			StartColumnIndex: int64(col), EndColumnIndex: int64(col + width),
-			ForceSendFields: []string{"SheetId", "StartRowIndex", "StartColumnIndex"}},
+		Range:  gridRange(id, row, row+len(rows), 0, width),
 		Rows:   rows,
-		Fields: cellFields,
+		Fields: fields,
 	}})
+}
+
+// writeRows writes data rows at row of a tab, each padded to width: their
+// values in one updateCells, then their formats in one repeatCell per
+// rectangle of cells sharing a format. Every cell of the rows gets both, so
+// what the rows held before, values or formats, does not survive.
+func (p *planner) writeRows(id int64, row int, cells [][]Cell, width int) {
+	if len(cells) == 0 {
+		return
+	}
+	// The rows make up nearly all of a batch: their size is counted as
+	// the rows are, not by encoding them (see valueRowsSize).
+	// Encoded without its rows, the request ends with its range; "rows"
+	// follows it, and is last, once set (keys in field order, start unset).
+	u := &sheetsapi.UpdateCellsRequest{Range: gridRange(id, row, row+len(cells), 0, width), Fields: valueFields}
+	req := &sheetsapi.Request{UpdateCells: u}
+	n := p.jsonSize(req) + len(`,"rows":`) + valueRowsSize(cells, width)
+	u.Rows = p.values.valueRows(cells, width)
+	p.emitSized(req, n)
+	for _, f := range formatRuns(cells, width) {
+		cell := emptyCell // no format: clears the cells' format
+		if cf := formatOf(f.kind); cf != nil {
+			cell = &sheetsapi.CellData{UserEnteredFormat: cf}
+		}
+		p.emit(&sheetsapi.Request{RepeatCell: &sheetsapi.RepeatCellRequest{
+			Range:  gridRange(id, row+f.r0, row+f.r1, f.c0, f.c1),
+			Cell:   cell,
+			Fields: formatFields,
+		}})
+	}
+}
+
+func gridRange(id int64, r0, r1, c0, c1 int) *sheetsapi.GridRange {
+	return &sheetsapi.GridRange{SheetId: id,
+		StartRowIndex: int64(r0), EndRowIndex: int64(r1),
+		StartColumnIndex: int64(c0), EndColumnIndex: int64(c1),
+		ForceSendFields: []string{"SheetId", "StartRowIndex", "StartColumnIndex"}}
 }

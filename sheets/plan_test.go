@@ -1,6 +1,7 @@
 package sheets
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -82,9 +83,13 @@ func newGrid(id int64, title string, rows, cols, frozen int) *grid {
 	return g
 }
 
-// cellText renders a CellData as the test model stores it.
+// cellText renders a CellData as the test model stores it: its value, then
+// its format after a "|".
 func cellText(c *sheetsapi.CellData) string {
 	var s string
+	if c == nil {
+		return ""
+	}
 	if v := c.UserEnteredValue; v != nil {
 		switch {
 		case v.StringValue != nil:
@@ -104,6 +109,29 @@ func cellText(c *sheetsapi.CellData) string {
 		}
 	}
 	return s
+}
+
+// maskCell returns the model cell old once c is written over it with the
+// field mask fields: the value, the format, or both, replaced.
+func maskCell(old string, c *sheetsapi.CellData, fields string) (string, error) {
+	oldValue, oldFormat := splitCell(old)
+	value, format := splitCell(cellText(c))
+	switch fields {
+	case cellFields:
+		return value + format, nil
+	case valueFields:
+		return value + oldFormat, nil
+	case formatFields:
+		return oldValue + format, nil
+	}
+	return "", fmt.Errorf("unexpected field mask %q", fields)
+}
+
+func splitCell(s string) (value, format string) {
+	if i := strings.Index(s, "|"); i >= 0 {
+		return s[:i], s[i:]
+	}
+	return s, ""
 }
 
 // applyBatch applies requests as Google documents them, all or nothing,
@@ -234,7 +262,7 @@ func applyOne(b *book, r *sheetsapi.Request) error {
 		t.rows = len(t.cells)
 	case r.UpdateCells != nil:
 		u := r.UpdateCells
-		if u.Fields != cellFields {
+		if u.Fields != cellFields && u.Fields != valueFields {
 			return fmt.Errorf("updateCells: fields %q", u.Fields)
 		}
 		g := u.Range
@@ -244,13 +272,35 @@ func applyOne(b *book, r *sheetsapi.Request) error {
 		}
 		for ri := g.StartRowIndex; ri < g.EndRowIndex; ri++ {
 			for ci := g.StartColumnIndex; ci < g.EndColumnIndex; ci++ {
-				v := ""
+				var v *sheetsapi.CellData // not covered by the rows: cleared
 				if k := int(ri - g.StartRowIndex); k < len(u.Rows) {
 					if c := int(ci - g.StartColumnIndex); c < len(u.Rows[k].Values) {
-						v = cellText(u.Rows[k].Values[c])
+						v = u.Rows[k].Values[c]
 					}
 				}
-				t.cells[ri][ci] = v
+				var err error
+				if t.cells[ri][ci], err = maskCell(t.cells[ri][ci], v, u.Fields); err != nil {
+					return err
+				}
+			}
+		}
+	case r.RepeatCell != nil:
+		rc := r.RepeatCell
+		if rc.Fields != formatFields || rc.Cell == nil {
+			return fmt.Errorf("repeatCell: fields %q, cell %v", rc.Fields, rc.Cell)
+		}
+		g := rc.Range
+		t, _ := b.tab(g.SheetId)
+		if t == nil || g.EndRowIndex > int64(t.rows) || g.EndColumnIndex > int64(t.cols) ||
+			g.StartRowIndex >= g.EndRowIndex || g.StartColumnIndex >= g.EndColumnIndex {
+			return fmt.Errorf("repeatCell: range %+v is not a bounded range within the grid", g)
+		}
+		for ri := g.StartRowIndex; ri < g.EndRowIndex; ri++ {
+			for ci := g.StartColumnIndex; ci < g.EndColumnIndex; ci++ {
+				var err error
+				if t.cells[ri][ci], err = maskCell(t.cells[ri][ci], rc.Cell, rc.Fields); err != nil {
+					return err
+				}
 			}
 		}
 	default:
@@ -344,6 +394,9 @@ func writeAll(t *testing.T, b *book, l Layout, days ...Day) (*book, int) {
 		b, peak, err = applyBatch(b, bt.reqs)
 		if err != nil {
 			t.Fatalf("apply batch %d: %v", n, err)
+		}
+		if body, _ := json.Marshal(&sheetsapi.BatchUpdateSpreadsheetRequest{Requests: bt.reqs}); len(body) != bt.size {
+			t.Errorf("batch %d: planner's size %d bytes, encoded %d", n, bt.size, len(body))
 		}
 		if peak != bt.peak {
 			t.Errorf("batch %d: planner's peak %d cells, applied peak %d", n, bt.peak, peak)
@@ -452,7 +505,7 @@ func TestPlanRerunChangesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, q := range bt.reqs {
-		if q.UpdateCells == nil {
+		if q.UpdateCells == nil && q.RepeatCell == nil {
 			j, _ := json.Marshal(q)
 			t.Errorf("rerun plans %s", j)
 		}
@@ -913,6 +966,7 @@ func TestSerials(t *testing.T) {
 
 func TestCellData(t *testing.T) {
 	t.Parallel()
+	// Values only: the formats are set per rectangle (TestFormatRuns).
 	tests := []struct {
 		cell Cell
 		want string
@@ -922,10 +976,10 @@ func TestCellData(t *testing.T) {
 		{TextCell("TRUE"), `{"userEnteredValue":{"stringValue":"TRUE"}}`},
 		{TextCell("+1"), `{"userEnteredValue":{"stringValue":"+1"}}`},
 		{TextCell(""), `{}`},
-		{IntCell(0), `{"userEnteredFormat":{"numberFormat":{"pattern":"0","type":"NUMBER"}},"userEnteredValue":{"numberValue":0}}`},
-		{MoneyCell(12.3456), `{"userEnteredFormat":{"numberFormat":{"pattern":"#,##0.00","type":"NUMBER"}},"userEnteredValue":{"numberValue":12.3456}}`},
-		{DateCell(day("2024-06-01")), `{"userEnteredFormat":{"numberFormat":{"pattern":"yyyy-mm-dd","type":"DATE"}},"userEnteredValue":{"numberValue":45444}}`},
-		{DateTimeCell(time.Date(2024, 6, 1, 6, 0, 0, 0, time.UTC)), `{"userEnteredFormat":{"numberFormat":{"pattern":"yyyy-mm-dd hh:mm:ss","type":"DATE_TIME"}},"userEnteredValue":{"numberValue":45444.25}}`},
+		{IntCell(0), `{"userEnteredValue":{"numberValue":0}}`},
+		{MoneyCell(12.3456), `{"userEnteredValue":{"numberValue":12.3456}}`},
+		{DateCell(day("2024-06-01")), `{"userEnteredValue":{"numberValue":45444}}`},
+		{DateTimeCell(time.Date(2024, 6, 1, 6, 0, 0, 0, time.UTC)), `{"userEnteredValue":{"numberValue":45444.25}}`},
 	}
 	for _, tt := range tests {
 		b, err := json.Marshal(cellData(tt.cell))
@@ -935,6 +989,179 @@ func TestCellData(t *testing.T) {
 		if diff := cmp.Diff(tt.want, string(b)); diff != "" {
 			t.Errorf("cellData(%+v) (-want +got):\n%s", tt.cell, diff)
 		}
+		if n := cellJSONSize(tt.cell); n != len(b) {
+			t.Errorf("cellJSONSize(%+v) = %d, want %d", tt.cell, n, len(b))
+		}
+	}
+	formats := map[Kind]string{
+		Text:     `null`,
+		Integer:  `{"numberFormat":{"pattern":"0","type":"NUMBER"}}`,
+		Money:    `{"numberFormat":{"pattern":"#,##0.00","type":"NUMBER"}}`,
+		Date:     `{"numberFormat":{"pattern":"yyyy-mm-dd","type":"DATE"}}`,
+		DateTime: `{"numberFormat":{"pattern":"yyyy-mm-dd hh:mm:ss","type":"DATE_TIME"}}`,
+	}
+	for k, want := range formats {
+		b, _ := json.Marshal(formatOf(k))
+		if string(b) != want {
+			t.Errorf("formatOf(%v) = %s, want %s", k, b, want)
+		}
+	}
+}
+
+// sizeCells are cells whose JSON is easy to get wrong.
+var sizeCells = []Cell{
+	TextCell(""), TextCell("a"), TextCell(`"quoted" \ back`), TextCell("<a href=x>&amp;</a>"),
+	TextCell("tab\tnew\nline\rcr\bbs\fff\x00\x01\x1f\x7f"), TextCell("bad \xff\xfe utf-8"), TextCell("sep \u2028 \u2029"),
+	TextCell("日本語 and 🎉"), TextCell(strings.Repeat("x", 1000)),
+	IntCell(0), IntCell(-1), IntCell(1 << 53), MoneyCell(0.1), MoneyCell(-3.5), MoneyCell(12.3456), MoneyCell(1e-7),
+	MoneyCell(-1e-6), MoneyCell(1e21), MoneyCell(123456789012345678), MoneyCell(1e300), MoneyCell(5e-324), MoneyCell(math.Copysign(0, -1)),
+	DateCell(day("2024-06-01")), DateTimeCell(time.Date(2024, 6, 1, 6, 0, 1, 0, time.UTC)),
+}
+
+func TestValueRowsSize(t *testing.T) {
+	t.Parallel()
+	rows := [][]Cell{sizeCells, nil, sizeCells[:3], {DateCell(day("2024-06-01"))}}
+	for _, width := range []int{len(sizeCells), len(sizeCells) + 3} {
+		var pool valuePool
+		b, err := json.Marshal(pool.valueRows(rows, width))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := valueRowsSize(rows, width); got != len(b) {
+			t.Errorf("width %d: valueRowsSize = %d, json.Marshal wrote %d bytes", width, got, len(b))
+		}
+		// The client sends the request through an Encoder: the same bytes.
+		var enc bytes.Buffer
+		if err := json.NewEncoder(&enc).Encode(pool.valueRows(rows, width)); err != nil || enc.Len() != len(b)+1 {
+			t.Errorf("width %d: an Encoder wrote %d bytes, %v; want %d and a newline", width, enc.Len(), err, len(b))
+		}
+	}
+	if got := valueRowsSize(nil, 3); got != 0 {
+		t.Errorf("valueRowsSize of no rows = %d, want 0", got)
+	}
+}
+
+func FuzzCellJSONSize(f *testing.F) {
+	for _, c := range sizeCells {
+		f.Add(c.Text, c.Number)
+	}
+	f.Fuzz(func(t *testing.T, s string, n float64) {
+		for _, c := range []Cell{TextCell(s), MoneyCell(n)} {
+			if checkCell(c) != nil {
+				continue
+			}
+			b, err := json.Marshal(cellData(c))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := cellJSONSize(c); got != len(b) {
+				t.Errorf("cellJSONSize(%+v) = %d, json.Marshal wrote %d bytes: %s", c, got, len(b), b)
+			}
+		}
+	})
+}
+
+func TestFormatRuns(t *testing.T) {
+	t.Parallel()
+	d := DateCell(day("2024-06-01"))
+	tests := []struct {
+		name  string
+		rows  [][]Cell
+		width int
+		want  []formatRun
+	}{{
+		name: "a Daily block: one rectangle per run of columns of one kind",
+		rows: [][]Cell{
+			{d, IntCell(1), TextCell("a"), TextCell(""), TextCell("USD"), IntCell(3), IntCell(0), MoneyCell(1)},
+			{d, IntCell(2), TextCell("b"), TextCell("x"), TextCell("USD"), IntCell(3), IntCell(1), MoneyCell(2)},
+		},
+		width: 8,
+		want: []formatRun{
+			{0, 2, 0, 1, Date}, {0, 2, 1, 2, Integer}, {0, 2, 2, 5, Text}, {0, 2, 5, 7, Integer}, {0, 2, 7, 8, Money},
+		},
+	}, {
+		name: "a day tab with its Total row, a short row and padding",
+		rows: [][]Cell{
+			{IntCell(1), TextCell("a"), MoneyCell(1)},
+			{IntCell(2), TextCell("b")},
+			{TextCell("Total"), {}, MoneyCell(1)},
+			nil,
+		},
+		width: 4,
+		want: []formatRun{
+			{0, 2, 0, 1, Integer}, {2, 4, 0, 1, Text}, {0, 4, 1, 2, Text}, {0, 1, 2, 3, Money},
+			{1, 2, 2, 3, Text}, {2, 3, 2, 3, Money}, {3, 4, 2, 3, Text}, {0, 4, 3, 4, Text},
+		},
+	}, {
+		name:  "one empty row",
+		rows:  [][]Cell{nil},
+		width: 2,
+		want:  []formatRun{{0, 1, 0, 2, Text}},
+	}}
+	for _, tt := range tests {
+		got := formatRuns(tt.rows, tt.width)
+		if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(formatRun{})); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tt.name, diff)
+		}
+		// The rectangles cover every cell exactly once, with its format.
+		seen := make(map[[2]int]bool)
+		for _, f := range got {
+			for r := f.r0; r < f.r1; r++ {
+				for c := f.c0; c < f.c1; c++ {
+					if seen[[2]int{r, c}] {
+						t.Errorf("%s: cell %d,%d covered twice", tt.name, r, c)
+					}
+					seen[[2]int{r, c}] = true
+					if k := formatKind(tt.rows[r], c); k != f.kind {
+						t.Errorf("%s: cell %d,%d of kind %v in a %v rectangle", tt.name, r, c, k, f.kind)
+					}
+				}
+			}
+		}
+		if len(seen) != len(tt.rows)*tt.width {
+			t.Errorf("%s: %d cells covered, want %d", tt.name, len(seen), len(tt.rows)*tt.width)
+		}
+	}
+}
+
+// TestPlanFormats: formats go with the data, per rectangle, and a re-run
+// wipes what someone left on the digest's cells of its rows, but nothing
+// on other rows or in other columns.
+func TestPlanFormats(t *testing.T) {
+	t.Parallel()
+	b := userBook(t)
+	daily := b.byTitle("Daily")
+	// Stale formats on the rows of 2024-06-03 (rows 3 and 4): a number
+	// format on the text of Offer, bold on a date; on the note row and in
+	// the user's column E too.
+	daily.cells[3][1] = "s:c0|NUMBER 0"
+	daily.cells[4][0] += "|bold"
+	daily.cells[5][0] += "|NUMBER 0.0"
+	daily.cells[3][4] += "|DATE yyyy"
+	b, _ = writeAll(t, b, testLayout, testDay("2024-06-03", 2, "c"))
+	daily = b.byTitle("Daily")
+	want := [][]string{
+		{dcell("2024-06-03"), "s:c0", "n:2.5" + moneyFmt, "", "s:note3|DATE yyyy"},
+		{dcell("2024-06-03"), "s:c1", "n:1.5" + moneyFmt, "", "s:note4"},
+		{"s:checked by finance|NUMBER 0.0", "", "", "", ""},
+	}
+	if diff := cmp.Diff(want, daily.cells[3:6]); diff != "" {
+		t.Errorf("Daily rows 4-6 (-want +got):\n%s", diff)
+	}
+	// A fresh write of a day sends each number format once per column,
+	// not once per cell.
+	w := testWriter(testLayout)
+	r, err := w.prepare([]Day{testDay("2024-06-01", 50, "a")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bt, err := planBatch(stateOf(freshBook(), testLayout), r, r.days)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(&sheetsapi.BatchUpdateSpreadsheetRequest{Requests: bt.reqs})
+	if n := strings.Count(string(body), "#,##0.00"); n != 2 {
+		t.Errorf("the Revenue format appears %d times, want 2 (Daily and Summary)", n)
 	}
 }
 

@@ -274,22 +274,30 @@ func (w *Writer) Write(ctx context.Context, days []Day) error {
 	batches:
 		for i := 0; i < len(groups); i++ {
 			group := groups[i]
-			b, body, err := w.encode(st, r, group)
+			b, size, err := w.plan(st, r, group)
 			if err != nil {
 				return err
 			}
-			if len(body) > w.maxBatchBytes && len(group) > 1 {
-				// The estimate was short: halve the batch, still whole dates.
-				half := len(group) / 2
-				groups = slices.Insert(groups, i+1, group[half:])
-				groups[i] = group[:half]
+			if size > w.maxBatchBytes && len(group) > 1 {
+				// The estimate was short: the dates that do not fit, still
+				// whole, go ahead of the next batch.
+				keep := fitting(group, size, w.maxBatchBytes)
+				w.log.Debug("sheets batch over its estimate; moving dates to the next batch",
+					"dates", dateSpan(group), "bytes", size, "limit", w.maxBatchBytes, "moved", len(group)-keep)
+				spill := slices.Clone(group[keep:])
+				groups[i] = group[:keep]
+				if i+1 < len(groups) {
+					groups[i+1] = append(spill, groups[i+1]...)
+				} else {
+					groups = append(groups, spill)
+				}
 				i--
 				continue
 			}
-			if len(body) > maxRequestBytes {
-				return &sizeError{dates: dateSpan(group), bytes: len(body)}
+			if size > maxRequestBytes {
+				return &sizeError{dates: dateSpan(group), bytes: size}
 			}
-			err = w.send(ctx, b, body)
+			err = w.send(ctx, b, size)
 			if err == nil {
 				st = b.next
 				remaining = remaining[len(group):]
@@ -317,17 +325,36 @@ func (w *Writer) Write(ctx context.Context, days []Day) error {
 	return nil
 }
 
-// encode plans the batch of group over st and encodes it as it will be sent.
-func (w *Writer) encode(st *state, r *run, group []*runDay) (*batch, []byte, error) {
+// plan plans the batch of group over st and returns its size, as the
+// client will send it. The planner counts it as it builds the requests:
+// encoding the batch to measure it would make a second copy of a body of
+// up to 2 MB, and the client encodes the request itself.
+func (w *Writer) plan(st *state, r *run, group []*runDay) (*batch, int, error) {
 	b, err := planBatch(st, r, group)
 	if err != nil {
-		return nil, nil, fmt.Errorf("plan the write of %s to %s: %w", dateSpan(group), w.id, err)
+		return nil, 0, fmt.Errorf("plan the write of %s to %s: %w", dateSpan(group), w.id, err)
 	}
-	body, err := json.Marshal(&sheetsapi.BatchUpdateSpreadsheetRequest{Requests: b.reqs})
-	if err != nil {
-		return nil, nil, fmt.Errorf("encode the write of %s: %w", dateSpan(group), err)
+	return b, b.size, nil
+}
+
+// fitting returns how many of the dates of group, whose batch is size
+// bytes, fit in limit: the estimates of their sizes, scaled to what the
+// batch measured, with a little room for the error. At least one.
+func fitting(group []*runDay, size, limit int) int {
+	est := batchOverhead
+	for _, d := range group {
+		est += d.size
 	}
-	return b, body, nil
+	scale := float64(size) / float64(est)
+	sum, keep := float64(batchOverhead)*scale, 0
+	for keep < len(group)-1 {
+		sum += float64(group[keep].size) * scale
+		if sum > 0.98*float64(limit) {
+			break
+		}
+		keep++
+	}
+	return max(keep, 1)
 }
 
 // sizeError is a batch too large to send even on its own.
@@ -340,8 +367,8 @@ func (e *sizeError) Error() string {
 	return fmt.Sprintf("write %s: the request would be %d bytes, more than the %d Google accepts in one request", e.dates, e.bytes, maxRequestBytes)
 }
 
-// send makes one batchUpdate attempt with the encoded body of b.
-func (w *Writer) send(ctx context.Context, b *batch, body []byte) error {
+// send makes one batchUpdate attempt with b, whose JSON is size bytes.
+func (w *Writer) send(ctx context.Context, b *batch, size int) error {
 	if err := w.pace(ctx); err != nil {
 		return err
 	}
@@ -350,7 +377,7 @@ func (w *Writer) send(ctx context.Context, b *batch, body []byte) error {
 		return err
 	}
 	w.writes.Add(1)
-	w.payload.Add(int64(len(body)))
+	w.payload.Add(int64(size))
 	req := &sheetsapi.BatchUpdateSpreadsheetRequest{Requests: b.reqs}
 	resp, err := w.svc.Spreadsheets.BatchUpdate(w.id, req).Context(ctx).Do()
 	if err != nil {
@@ -362,7 +389,7 @@ func (w *Writer) send(ctx context.Context, b *batch, body []byte) error {
 		w.log.Warn("sheets batch answered with an unexpected number of replies", "requests", len(b.reqs), "replies", len(resp.Replies))
 	}
 	w.log.Info("sheets batch written", "dates", dateSpanTitles(b.dates), "requests", len(b.reqs),
-		"bytes", len(body), "created", b.created, "dropped", b.dropped)
+		"bytes", size, "created", b.created, "dropped", b.dropped)
 	return nil
 }
 
@@ -533,18 +560,26 @@ func (w *Writer) prepare(days []Day) (*run, error) {
 		}
 	}
 	for _, d := range days {
-		rd := &runDay{serial: DateSerial(d.Date), tabWidth: len(w.layout.TabHeader)}
-		rd.summary = rows(d.Summary, r.summaryWidth)
-		rd.size = blockOverhead + jsonSize(rd.summary)
+		// The rows stay the caller's cells: request structures are built
+		// per batch, so a long backfill never holds them all at once.
+		rd := &runDay{serial: DateSerial(d.Date), tabWidth: len(w.layout.TabHeader), summary: d.Summary}
+		rd.size = blockOverhead + valueRowsSize(d.Summary, r.summaryWidth)
 		if w.layout.Mode == Append {
-			rd.daily = rows(d.Daily, r.dailyWidth)
-			rd.size += blockOverhead + jsonSize(rd.daily)
+			rd.daily = d.Daily
+			rd.size += blockOverhead + valueRowsSize(d.Daily, r.dailyWidth)
 		} else {
 			for _, row := range d.Tab {
 				rd.tabWidth = max(rd.tabWidth, len(row))
 			}
-			rd.tab = rows(d.Tab, rd.tabWidth)
-			rd.size += 2*blockOverhead + jsonSize(rd.tab) + jsonSize([]*sheetsapi.RowData{headerRow(w.layout.TabHeader, rd.tabWidth)})
+			rd.tab = d.Tab
+			content := d.Tab
+			if len(content) == 0 {
+				content = [][]Cell{nil} // the empty row under the header
+			}
+			// A day tab is a block of its own: its formats are not shared
+			// with another date's.
+			rd.size += 2*blockOverhead + valueRowsSize(content, rd.tabWidth) + headerSize(w.layout.TabHeader, rd.tabWidth) +
+				formatRunJSON*len(formatRuns(content, rd.tabWidth))
 		}
 		r.days = append(r.days, rd)
 	}
@@ -568,21 +603,11 @@ func checkRows(serial int, what string, rows [][]Cell, dated bool) error {
 	return nil
 }
 
-func rows(cells [][]Cell, width int) []*sheetsapi.RowData {
-	out := make([]*sheetsapi.RowData, len(cells))
-	for i, c := range cells {
-		out[i] = rowData(c, width)
-	}
-	return out
-}
-
-func jsonSize(rows []*sheetsapi.RowData) int {
-	if len(rows) == 0 {
-		return 0
-	}
-	b, err := json.Marshal(rows)
+// headerSize is the JSON size of a header row padded to width.
+func headerSize(names []string, width int) int {
+	b, err := json.Marshal(headerRow(names, width))
 	if err != nil {
-		return 0 // checkCell already refused what cannot be encoded
+		return 0 // plain strings always encode
 	}
 	return len(b)
 }
@@ -591,8 +616,13 @@ func jsonSize(rows []*sheetsapi.RowData) int {
 // rows in one tab: its updateCells, and an insertDimension or addSheet.
 const blockOverhead = 300
 
+// formatRunJSON is the estimated size of one repeatCell setting the format
+// of a rectangle of cells.
+const formatRunJSON = 240
+
 // batchOverhead is the estimated size of what every batch carries besides
-// the dates' rows: headers, tab properties, new tabs.
+// the dates' rows: headers, tab properties, new tabs, and the repeatCells of
+// the formats of the blocks of adjacent dates, a handful per tab.
 const batchOverhead = 8 << 10
 
 // groupDays splits days (ascending) into as few batches of whole dates as
