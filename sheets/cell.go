@@ -140,11 +140,25 @@ const (
 // maxCellChars is Google's limit on the characters of one cell.
 const maxCellChars = 50000
 
+// cellChars counts the characters of s as Sheets does (its LEN counts an
+// emoji as 2): in UTF-16 code units. This is never fewer than the runes, so
+// no cell within it is one Google refuses whichever way it counts.
+func cellChars(s string) int {
+	n := 0
+	for _, r := range s {
+		n++
+		if r > 0xFFFF {
+			n++ // a surrogate pair
+		}
+	}
+	return n
+}
+
 // checkCell reports a cell Google would refuse, before anything is sent.
 func checkCell(c Cell) error {
 	switch c.Kind {
 	case Text:
-		if n := len([]rune(c.Text)); n > maxCellChars {
+		if n := cellChars(c.Text); n > maxCellChars {
 			return fmt.Errorf("text of %d characters is longer than the %d a cell can hold", n, maxCellChars)
 		}
 		return nil

@@ -508,9 +508,12 @@ func (p *planner) insertRows(i, pos, n int, k key) {
 		p.emit(&sheetsapi.Request{AppendDimension: &sheetsapi.AppendDimensionRequest{SheetId: t.ID, Dimension: "ROWS", Length: int64(n),
 			ForceSendFields: []string{"SheetId"}}})
 	} else {
-		// Rows inserted under the header inherit its bold; the contents
-		// written afterwards set every format of the digest's cells anyway.
-		p.emit(&sheetsapi.Request{InsertDimension: &sheetsapi.InsertDimensionRequest{Range: dimRange(t.ID, pos, pos+n), InheritFromBefore: pos > 0}})
+		// Rows inserted right under the header inherit from the row after
+		// them, not from the frozen header: its bold would spread into
+		// columns beyond the digest's, which nothing writes afterwards (the
+		// digest's own cells get every format set anyway). pos < t.Rows, so
+		// there is a row after.
+		p.emit(&sheetsapi.Request{InsertDimension: &sheetsapi.InsertDimensionRequest{Range: dimRange(t.ID, pos, pos+n), InheritFromBefore: pos > 1}})
 	}
 	keys := make([]key, n)
 	for j := range keys {
@@ -524,18 +527,12 @@ func (p *planner) insertRows(i, pos, n int, k key) {
 
 // trim deletes the rows after the last one with something in column A,
 // keeping the header and one more row: Google refuses to leave only frozen
-// rows in a tab.
+// rows in a tab. A row holding something in another column only was read
+// as keyOther (see readTails), so it stays.
 func (p *planner) trim(i int) {
 	t := p.m.Tabs[i]
 	keys := p.m.Keys[t.Title]
-	last := 0
-	for j := len(keys) - 1; j > 0; j-- {
-		if keys[j].kind != keyBlank {
-			last = j
-			break
-		}
-	}
-	if target := max(last+1, 2); len(keys) > target {
+	if target := tailStart(keys); len(keys) > target {
 		p.deleteRows(i, target, len(keys))
 	}
 }

@@ -1176,6 +1176,9 @@ func TestPrepareRefuses(t *testing.T) {
 	nan.Daily[0][2] = MoneyCell(mathNaN())
 	long := testDay("2024-06-06", 1, "e")
 	long.Daily[0][1] = TextCell(strings.Repeat("x", 50001))
+	// 25,001 runes, but 50,002 characters as Sheets counts them.
+	emoji := testDay("2024-06-07", 1, "f")
+	emoji.Summary[0][1] = TextCell(strings.Repeat("😀", 25001))
 	tests := []struct {
 		name string
 		days []Day
@@ -1186,6 +1189,7 @@ func TestPrepareRefuses(t *testing.T) {
 		{"row of another date", []Day{wrongDate}, "Summary row 1 of 2024-06-03 does not start with its date"},
 		{"NaN", []Day{nan}, "cannot store"},
 		{"long text", []Day{long}, "longer than the 50000"},
+		{"long text of emoji", []Day{emoji}, "text of 50002 characters is longer than the 50000"},
 	}
 	for _, tt := range tests {
 		_, err := testWriter(testLayout).prepare(tt.days)

@@ -249,12 +249,13 @@ func (w *Writer) Account() string {
 
 // Write writes days into the spreadsheet: Daily blocks (append mode) or day
 // tabs (rewrite mode), and Summary rows, replacing what the spreadsheet
-// holds for those dates and nothing else. It reads the spreadsheet (at most
-// two reads) and sends one batchUpdate, or several of whole dates when one
-// would pass Options.MaxBatchBytes. A batch that fails with a retryable
-// error is retried after reading the spreadsheet again, so a batch applied
-// although its response was lost is not applied twice. No write starts
-// once ctx is done.
+// holds for those dates and nothing else. It reads the spreadsheet (two
+// reads; a third, of the rows below the data, when a Daily or Summary tab
+// has rows there, such as a note someone typed) and sends one batchUpdate,
+// or several of whole dates when one would pass Options.MaxBatchBytes. A
+// batch that fails with a retryable error is retried after reading the
+// spreadsheet again, so a batch applied although its response was lost is
+// not applied twice. No write starts once ctx is done.
 func (w *Writer) Write(ctx context.Context, days []Day) error {
 	r, err := w.prepare(days)
 	if err != nil {
@@ -519,7 +520,71 @@ func (w *Writer) read(ctx context.Context, l Layout) (*state, error) {
 		}
 		st.Keys[t.Title] = keys
 	}
+	if err := w.readTails(ctx, st, titles); err != nil {
+		return nil, err
+	}
 	return st, nil
+}
+
+// readTails reads, over every column, the rows of the block tabs titles
+// that column A shows blank from the last row it holds something in to
+// the end of the grid: the planner deletes those rows (see trim), so a note
+// someone typed there, in column C say, must be known to be kept. Tabs the
+// writer sized itself have no such rows, so this read is only made for a
+// tab made or resized by hand, or with a note below the data.
+func (w *Writer) readTails(ctx context.Context, st *state, titles []string) error {
+	var tails []string
+	var starts []int
+	var ranges []string
+	for _, title := range titles {
+		t := st.Tabs[st.find(title)]
+		start := tailStart(st.Keys[t.Title])
+		if start >= t.Rows {
+			continue
+		}
+		tails, starts = append(tails, t.Title), append(starts, start)
+		ranges = append(ranges, fmt.Sprintf("%s!%d:%d", quoteTitle(t.Title), start+1, t.Rows))
+	}
+	if len(ranges) == 0 {
+		return nil
+	}
+	var resp *sheetsapi.BatchGetValuesResponse
+	err := w.readCall(ctx, "read the rows below the data of "+strings.Join(tails, " and "), func(ctx context.Context) error {
+		var err error
+		resp, err = w.svc.Spreadsheets.Values.BatchGet(w.id).Ranges(ranges...).
+			MajorDimension("ROWS").ValueRenderOption("UNFORMATTED_VALUE").DateTimeRenderOption("SERIAL_NUMBER").
+			Context(ctx).Do()
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if len(resp.ValueRanges) != len(ranges) {
+		return fmt.Errorf("read the rows below the data: asked for %d ranges, got %d", len(ranges), len(resp.ValueRanges))
+	}
+	for i, title := range tails {
+		keys := st.Keys[title]
+		for r, row := range resp.ValueRanges[i].Values {
+			if j := starts[i] + r; j < len(keys) && slices.ContainsFunc(row, func(v any) bool { return keyOf(v).kind != keyBlank }) {
+				keys[j] = key{kind: keyOther} // not a date of ours, whatever column A says
+			}
+		}
+	}
+	return nil
+}
+
+// tailStart is the first row trim would delete from a block tab whose
+// column A holds keys: the row after the last one with something in
+// column A, but never the header or the row below it.
+func tailStart(keys []key) int {
+	last := 0
+	for j := len(keys) - 1; j > 0; j-- {
+		if keys[j].kind != keyBlank {
+			last = j
+			break
+		}
+	}
+	return max(last+1, 2)
 }
 
 func blockTitles(l Layout) []string {

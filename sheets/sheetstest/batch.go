@@ -32,6 +32,14 @@ func (s *Server) batchUpdate(b *book, body []byte) (any, *apiError) {
 	if len(req.Requests) == 0 {
 		return nil, badRequest("Must specify at least one request.")
 	}
+	for i, r := range req.Requests {
+		if r == nil {
+			continue
+		}
+		if err := checkEnums(i, r); err != nil {
+			return nil, err
+		}
+	}
 	x := s.begin(b)
 	resp := &sheets.BatchUpdateSpreadsheetResponse{SpreadsheetId: b.id}
 	for i, r := range req.Requests {

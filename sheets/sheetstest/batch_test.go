@@ -47,6 +47,11 @@ func updateCells(id, row, col int64, rows ...*sheets.RowData) *sheets.Request {
 		Start: &sheets.GridCoordinate{SheetId: id, RowIndex: row, ColumnIndex: col}, Rows: rows}}
 }
 
+func freeze(id, rows int64) *sheets.Request {
+	return &sheets.Request{UpdateSheetProperties: &sheets.UpdateSheetPropertiesRequest{Fields: "gridProperties.frozenRowCount",
+		Properties: &sheets.SheetProperties{SheetId: id, GridProperties: &sheets.GridProperties{FrozenRowCount: rows}, ForceSendFields: []string{"SheetId"}}}}
+}
+
 func dim(id int64, d string, start, end int64) *sheets.DimensionRange {
 	return &sheets.DimensionRange{SheetId: id, Dimension: d, StartIndex: start, EndIndex: end, ForceSendFields: []string{"SheetId", "StartIndex"}}
 }
@@ -276,6 +281,41 @@ func TestBatchErrors(t *testing.T) {
 			"Invalid requests[0].updateCells: Only one of stringValue, numberValue, boolValue and formulaValue may be set in userEnteredValue"},
 		{"a too long cell", []*sheets.Request{updateCells(0, 0, 0, textRow(strings.Repeat("x", 50001)))},
 			"Invalid requests[0].updateCells: Your input contains more than the maximum of 50000 characters in a single cell."},
+		// Characters are counted in UTF-16 code units: an emoji is 2.
+		{"a cell of 25,001 emoji", []*sheets.Request{updateCells(0, 0, 0, textRow(strings.Repeat("😀", 25001)))},
+			"Invalid requests[0].updateCells: Your input contains more than the maximum of 50000 characters in a single cell."},
+		{"inherit from before at index 0", []*sheets.Request{{InsertDimension: &sheets.InsertDimensionRequest{Range: dim(0, "ROWS", 0, 2), InheritFromBefore: true}}},
+			"Invalid requests[0].insertDimension: Cannot inherit properties from before when inserting at index 0."},
+		{"delete every non-frozen row", []*sheets.Request{freeze(0, 1), {DeleteDimension: &sheets.DeleteDimensionRequest{Range: dim(0, "ROWS", 1, 1000)}}},
+			"Invalid requests[1].deleteDimension: Sorry, it is not possible to delete all non-frozen rows."},
+		{"a new tab of frozen rows only", []*sheets.Request{{AddSheet: &sheets.AddSheetRequest{Properties: &sheets.SheetProperties{Title: "Header",
+			GridProperties: &sheets.GridProperties{RowCount: 1, ColumnCount: 3, FrozenRowCount: 1}}}}},
+			"Invalid requests[0].addSheet: You can't freeze all visible rows on the sheet."},
+		{"shrink the rows onto the frozen ones", []*sheets.Request{freeze(0, 2),
+			{UpdateSheetProperties: &sheets.UpdateSheetPropertiesRequest{Fields: "gridProperties.rowCount",
+				Properties: &sheets.SheetProperties{SheetId: 0, GridProperties: &sheets.GridProperties{RowCount: 2}, ForceSendFields: []string{"SheetId"}}}}},
+			"Invalid requests[1].updateSheetProperties: You can't freeze all visible rows on the sheet."},
+		{"a title of 101 characters", []*sheets.Request{addSheet(5, strings.Repeat("é", 101), 10, 3)},
+			"Invalid requests[0].addSheet: Sheet name is too long: at most 100 characters."},
+		{"a blank title", []*sheets.Request{{UpdateSheetProperties: &sheets.UpdateSheetPropertiesRequest{Fields: "title",
+			Properties: &sheets.SheetProperties{SheetId: 0, Title: " "}}}},
+			"Invalid requests[0].updateSheetProperties: Sheet name cannot be empty."},
+		{"a negative sheetId", []*sheets.Request{addSheet(-1, "Neg", 10, 3)},
+			"Invalid requests[0].addSheet: Invalid sheetId -1: it must be a non-negative 32-bit integer."},
+		{"a sheetId past int32", []*sheets.Request{addSheet(1<<31, "Big", 10, 3)},
+			"Invalid requests[0].addSheet: Invalid sheetId 2147483648: it must be a non-negative 32-bit integer."},
+		{"updateCells with start and range", []*sheets.Request{{UpdateCells: &sheets.UpdateCellsRequest{Fields: "userEnteredValue",
+			Start: &sheets.GridCoordinate{}, Range: &sheets.GridRange{EndRowIndex: 1, EndColumnIndex: 1}, Rows: []*sheets.RowData{textRow("a")}}}},
+			"Invalid requests[0].updateCells: Exactly one of start or range must be set."},
+		{"a number format without its type", []*sheets.Request{{RepeatCell: &sheets.RepeatCellRequest{Fields: "userEnteredFormat.numberFormat",
+			Range: &sheets.GridRange{EndRowIndex: 1, EndColumnIndex: 1}, Cell: &sheets.CellData{UserEnteredFormat: &sheets.CellFormat{NumberFormat: &sheets.NumberFormat{Pattern: "0.00"}}}}}},
+			"Invalid requests[0].repeatCell: Invalid userEnteredFormat.numberFormat: type is required when writing a number format."},
+		// An unknown enum value fails the parse of the whole batch, before
+		// any request is looked at.
+		{"an unknown number format type", []*sheets.Request{{DeleteSheet: &sheets.DeleteSheetRequest{SheetId: 77}},
+			{UpdateCells: &sheets.UpdateCellsRequest{Fields: "userEnteredFormat", Start: &sheets.GridCoordinate{}, Rows: []*sheets.RowData{{Values: []*sheets.CellData{{},
+				{UserEnteredFormat: &sheets.CellFormat{NumberFormat: &sheets.NumberFormat{Type: "NUMBERS", Pattern: "0"}}}}}}}}},
+			`Invalid value at 'requests[1].update_cells.rows[0].values[1].user_entered_format.number_format.type' (type.googleapis.com/google.apps.sheets.v4.NumberFormatType), "NUMBERS"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -284,6 +324,25 @@ func TestBatchErrors(t *testing.T) {
 			_, err := batch(t, e, tt.reqs...)
 			wantErr(t, err, 400, tt.msg)
 		})
+	}
+}
+
+// TestLimitsAtTheBoundary: what Google accepts right at its limits is
+// accepted, so the stand-in is not stricter than Google there.
+func TestLimitsAtTheBoundary(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, sheetstest.Options{})
+	title := strings.Repeat("é", 100)
+	full := strings.Repeat("😀", 24_999) + "ab" // 50,000 UTF-16 code units
+	mustBatch(t, e,
+		addSheet(2147483647, title, 2, 3),
+		freeze(2147483647, 1),
+		&sheets.Request{InsertDimension: &sheets.InsertDimensionRequest{Range: dim(2147483647, "ROWS", 1, 2), InheritFromBefore: true}},
+		&sheets.Request{DeleteDimension: &sheets.DeleteDimensionRequest{Range: dim(2147483647, "ROWS", 2, 3)}},
+		updateCells(2147483647, 1, 0, textRow(full)))
+	got := tab(t, e, title)
+	if got.RowCount != 2 || got.FrozenRows != 1 || len(got.Rows) != 2 || *got.Rows[1][0].String != full {
+		t.Errorf("tab %dx%d, %d frozen, %d rows of values; want 2 rows, 1 frozen, the long cell kept", got.RowCount, got.ColumnCount, got.FrozenRows, len(got.Rows))
 	}
 }
 

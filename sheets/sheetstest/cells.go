@@ -1,6 +1,7 @@
 package sheetstest
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 
@@ -57,6 +58,19 @@ func compileCellMask(fields string) (cellMask, string) {
 	return cm, ""
 }
 
+// cellChars counts the characters of s as Sheets does for its limit of
+// MaxCellChars: in UTF-16 code units (LEN counts an emoji as 2).
+func cellChars(s string) int {
+	n := 0
+	for _, r := range s {
+		n++
+		if r > 0xFFFF {
+			n++ // a surrogate pair
+		}
+	}
+	return n
+}
+
 // unsupportedCellData names a set CellData field the stand-in does not
 // store, or "".
 func unsupportedCellData(c *sheets.CellData) string {
@@ -86,7 +100,7 @@ func inputValue(ev *sheets.ExtendedValue) (value, string) {
 	var v value
 	if ev.StringValue != nil {
 		set++
-		if len([]rune(*ev.StringValue)) > MaxCellChars {
+		if cellChars(*ev.StringValue) > MaxCellChars {
 			return v, "Your input contains more than the maximum of 50000 characters in a single cell."
 		}
 		v = textValue(*ev.StringValue)
@@ -105,7 +119,7 @@ func inputValue(ev *sheets.ExtendedValue) (value, string) {
 		if !strings.HasPrefix(f, "=") {
 			return v, "Invalid formulaValue: a formula must start with '='"
 		}
-		if len([]rune(f)) > MaxCellChars {
+		if cellChars(f) > MaxCellChars {
 			return v, "Your input contains more than the maximum of 50000 characters in a single cell."
 		}
 		v = value{kind: kindFormula, s: f}
@@ -132,7 +146,68 @@ func (m cellMask) checkCell(c *sheets.CellData) string {
 			return msg
 		}
 	}
+	// NumberFormat.type is required when writing a number format: without
+	// it Google cannot tell how to read the pattern.
+	if f := c.UserEnteredFormat; f != nil && f.NumberFormat != nil && m.writesNumberFormatType() &&
+		(f.NumberFormat.Type == "" || f.NumberFormat.Type == "NUMBER_FORMAT_TYPE_UNSPECIFIED") {
+		return "Invalid userEnteredFormat.numberFormat: type is required when writing a number format."
+	}
 	return ""
+}
+
+// writesNumberFormatType reports whether the mask sets
+// userEnteredFormat.numberFormat.type.
+func (m cellMask) writesNumberFormatType() bool {
+	for _, p := range m.format {
+		switch {
+		case len(p) == 0, len(p) == 1 && p[0] == "numberFormat", len(p) == 2 && p[0] == "numberFormat" && p[1] == "type":
+			return true
+		}
+	}
+	return false
+}
+
+// numberFormatTypes are the values of the NumberFormatType enum.
+var numberFormatTypes = map[string]bool{
+	"": true, "NUMBER_FORMAT_TYPE_UNSPECIFIED": true, "TEXT": true, "NUMBER": true, "PERCENT": true,
+	"CURRENCY": true, "DATE": true, "TIME": true, "DATE_TIME": true, "SCIENTIFIC": true,
+}
+
+// checkEnums refuses request i when a cell it writes names a number format
+// type that does not exist. Google fails such a batch while parsing it,
+// before looking at any request, and names the field by its proto path.
+func checkEnums(i int, r *sheets.Request) *apiError {
+	bad := func(path string, c *sheets.CellData) *apiError {
+		if c == nil || c.UserEnteredFormat == nil || c.UserEnteredFormat.NumberFormat == nil || numberFormatTypes[c.UserEnteredFormat.NumberFormat.Type] {
+			return nil
+		}
+		return badRequest("Invalid value at '%s.user_entered_format.number_format.type' (type.googleapis.com/google.apps.sheets.v4.NumberFormatType), %q",
+			path, c.UserEnteredFormat.NumberFormat.Type)
+	}
+	rows := func(name string, rs []*sheets.RowData) *apiError {
+		for ri, rd := range rs {
+			if rd == nil {
+				continue
+			}
+			for ci, c := range rd.Values {
+				if c != nil && c.UserEnteredFormat != nil && c.UserEnteredFormat.NumberFormat != nil {
+					if err := bad(fmt.Sprintf("requests[%d].%s.rows[%d].values[%d]", i, name, ri, ci), c); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		return nil
+	}
+	switch {
+	case r.RepeatCell != nil:
+		return bad(fmt.Sprintf("requests[%d].repeat_cell.cell", i), r.RepeatCell.Cell)
+	case r.UpdateCells != nil:
+		return rows("update_cells", r.UpdateCells.Rows)
+	case r.AppendCells != nil:
+		return rows("append_cells", r.AppendCells.Rows)
+	}
+	return nil
 }
 
 // apply writes the masked fields of src (nil: an empty CellData) over dst.

@@ -20,7 +20,8 @@
 // would meet in production: request bodies are decoded against the
 // client's own types with unknown fields refused; field masks are
 // required where Google requires them and checked against the API's
-// schema; spreadsheets.batchUpdate and values.batchUpdate are
+// schema, and a number format must name one of the API's types;
+// spreadsheets.batchUpdate and values.batchUpdate are
 // all-or-nothing; writes past the grid, titles taken (case-insensitively),
 // deleting the last tab and growing a spreadsheet past 10,000,000 cells
 // fail with Google's messages; valueInputOption is required and

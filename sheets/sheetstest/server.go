@@ -25,7 +25,8 @@ const (
 	MaxRequestsPerBatch = 100_000
 	// MaxPayload is the largest request body accepted, in bytes.
 	MaxPayload = 10 << 20
-	// MaxCellChars is the most characters one cell takes.
+	// MaxCellChars is the most characters one cell takes, counted in
+	// UTF-16 code units as Sheets counts them (an emoji is 2).
 	MaxCellChars = 50_000
 	// DefaultRows and DefaultColumns size a tab made without grid
 	// properties, as Google does (1000 x 26).

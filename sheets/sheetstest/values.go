@@ -230,7 +230,7 @@ func inputRows(vr *sheets.ValueRange) ([][]any, *apiError) {
 			switch v := v.(type) {
 			case nil, float64, bool:
 			case string:
-				if len([]rune(v)) > MaxCellChars {
+				if cellChars(v) > MaxCellChars {
 					return nil, badRequest("Your input contains more than the maximum of %d characters in a single cell.", MaxCellChars)
 				}
 			case map[string]any:

@@ -97,6 +97,8 @@ func TestA1Ranges(t *testing.T) {
 		{"'It''s'!A2:Z", "", nil, "Range ('It''s'!F2) exceeds grid limits. Max rows: 20, max columns: 5"},
 		{"'It''s'!A2:E", "'It''s'!A2:E20", [][]any{{"a2", "b2"}, {}, {"a4"}}, ""},
 		{"'It''s'!2:2", "'It''s'!A2:E2", [][]any{{"a2", "b2"}}, ""},
+		{"'It''s'!3:20", "'It''s'!A3:E20", [][]any{{}, {"a4"}}, ""},
+		{"'It''s'!3:21", "", nil, "Range ('It''s'!A21) exceeds grid limits. Max rows: 20, max columns: 5"},
 		{"'It''s'", "'It''s'!A1:E20", [][]any{{"a1", "b1", "c1"}, {"a2", "b2"}, {}, {"a4"}}, ""},
 		{"'It''s'!c1:a2", "'It''s'!A1:C2", [][]any{{"a1", "b1", "c1"}, {"a2", "b2"}}, ""},
 		{"Sheet1", "Sheet1!A1:Z1000", [][]any{{"s1"}}, ""},
