@@ -70,9 +70,9 @@ type Options struct {
 	// debug otherwise) and fallbacks; nil discards.
 	Logger *slog.Logger
 	// MinBackoff and MaxBackoff bound the exponential backoff between
-	// attempts (full jitter); 0 means DefaultMinBackoff and
-	// DefaultMaxBackoff. A server's Retry-After is honoured up to
-	// MaxBackoff, so one header cannot stall a daily job.
+	// attempts (jittered over the upper half of each step); 0 means
+	// DefaultMinBackoff and DefaultMaxBackoff. A server's Retry-After is
+	// honoured up to MaxBackoff, so one header cannot stall a daily job.
 	MinBackoff, MaxBackoff time.Duration
 	// MaxAttempts is the number of attempts per request, the first
 	// included; 0 means DefaultMaxAttempts.

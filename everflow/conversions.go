@@ -268,6 +268,17 @@ func (w *walker) walkFirst(ctx context.Context, rewalk bool, fingerprints map[ui
 		// The server caps pages below what was asked: page with its size.
 		size = ps
 	}
+	if n := len(first.rows); n > 0 && n < size && first.paging.TotalCount > n {
+		// Page 1 came short of a day that has more: the server clamps
+		// page_size below what was asked without saying so (paging.page_size
+		// echoes the request or is missing). Its page 1 is as large as its
+		// pages get, so count pages with that size, and keep asking for the
+		// same page_size so the clamp stays the same. A wrong guess (page 1
+		// short for another reason) cannot pass: the pages then do not add
+		// up to total_count, and a server that ignores the page parameter
+		// still repeats page 1.
+		size = n
+	}
 	res := walkResult{total: first.paging.TotalCount, totalsAgree: true, consistent: true}
 	res.pages = max(1, (res.total+size-1)/size)
 	if w.seen == nil {
@@ -336,14 +347,14 @@ const minPageSize = 100
 // fetchFirst fetches page 1. Everflow's maximum page_size for affiliate
 // conversions is unconfirmed ("typically 2000"); a server that refuses the
 // size with a 400 naming page_size gets half of it, down to minPageSize,
-// rather than failing every run. A server that clamps the size instead says
-// so in paging.page_size, which walk honours.
+// rather than failing every run. A server that clamps the size instead
+// serves a short page 1, which walkFirst pages by.
 func (w *walker) fetchFirst(ctx context.Context) (*conversionsPage, error) {
 	for {
 		p, err := w.fetch(ctx, 1)
 		var apiErr *Error
 		if err == nil || w.pageSize/2 < minPageSize || !errors.As(err, &apiErr) ||
-			apiErr.StatusCode != http.StatusBadRequest || !strings.Contains(strings.ToLower(apiErr.Message), "page_size") {
+			apiErr.StatusCode != http.StatusBadRequest || !namesPageSize(apiErr.Message) {
 			return p, err
 		}
 		w.pageSize /= 2
@@ -355,6 +366,14 @@ func (w *walker) fetchFirst(ctx context.Context) (*conversionsPage, error) {
 	}
 }
 
+// namesPageSize reports whether an error message is about the page size,
+// however the server spells it ("page_size", "Page size", "pageSize").
+func namesPageSize(msg string) bool {
+	m := strings.ToLower(msg)
+	return strings.Contains(m, "page_size") || strings.Contains(m, "page size") ||
+		strings.Contains(m, "pagesize") || strings.Contains(m, "page-size")
+}
+
 // deliver checks page n against the walk so far and hands its unseen
 // conversions to fn.
 func (w *walker) deliver(n int, p *conversionsPage, size int, res *walkResult, rewalk bool, fingerprints map[uint64]int) error {
@@ -362,6 +381,14 @@ func (w *walker) deliver(n int, p *conversionsPage, size int, res *walkResult, r
 	if p.paging.Page != 0 && p.paging.Page != n {
 		return fmt.Errorf("%s: %w: asked for page %d, the server answered page %d (is paging in the query string reaching it?)",
 			step, ErrPagingIgnored, n, p.paging.Page)
+	}
+	if n == 1 && p.noRows && p.paging.TotalCount > 0 {
+		// Everflow follows proto3 JSON, which leaves an empty repeated
+		// field out: a day without conversions may come back as paging
+		// alone, and so may a page past the end of a day that shrank while
+		// paging. A first page that counts rows it does not send is
+		// neither.
+		return fmt.Errorf("%s: %w: no conversions array, yet total_count is %d", step, ErrEnvelope, p.paging.TotalCount)
 	}
 	if p.paging.TotalCount != res.total {
 		res.totalsAgree, res.consistent = false, false

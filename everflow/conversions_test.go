@@ -322,7 +322,7 @@ func TestConversionsEnvelope(t *testing.T) {
 		{name: "null", body: `null`, want: ErrEnvelope},
 		{name: "no paging", body: `{"conversions":[]}`, want: ErrEnvelope},
 		{name: "no conversions but a total", body: `{"paging":{"page":1,"page_size":10,"total_count":3}}`, want: ErrEnvelope},
-		{name: "conversions null", body: `{"conversions":null,"paging":{"page":1,"page_size":10,"total_count":0}}`, want: ErrEnvelope},
+		{name: "conversions null but counted", body: `{"conversions":null,"paging":{"page":1,"page_size":10,"total_count":3}}`, want: ErrEnvelope},
 		{name: "conversions object", body: `{"conversions":{},"paging":{"page":1,"page_size":10,"total_count":0}}`, want: ErrEnvelope},
 		{name: "paging null", body: `{"conversions":[],"paging":null}`, want: ErrEnvelope},
 		{name: "negative total", body: `{"conversions":[],"paging":{"page":1,"total_count":-1}}`, want: ErrEnvelope},
@@ -361,6 +361,8 @@ func TestConversionsEmptyDayEnvelope(t *testing.T) {
 		"empty array": `{"paging":{"page":1,"page_size":2000,"total_count":0},"extra":{"x":[1,2]},"conversions":[]}`,
 		// proto3 JSON leaves out an empty repeated field and a zero count.
 		"array and count omitted": `{"paging":{"page":1,"page_size":2000}}`,
+		// A Go server marshals an empty (nil) slice as null.
+		"array null": `{"conversions":null,"paging":{"page":1,"page_size":2000,"total_count":0}}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

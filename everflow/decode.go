@@ -161,15 +161,21 @@ type conversionsPage struct {
 	limit  int
 	rows   []Conversion
 	paging paging
+	// noRows: the conversions array was missing or null. proto3 JSON
+	// leaves an empty list out and a Go server writes a nil one as null,
+	// so that is an empty page; deliver refuses it on page 1 of a day
+	// that has conversions.
+	noRows bool
 }
 
 // decodeBody streams the envelope {"conversions":[...],"paging":{...}}
 // (keys in any order, unknown keys skipped), decoding the rows one by one
-// into the reused buffer. A missing paging object is ErrEnvelope, and so is a
-// missing array unless paging says there are no rows at all.
+// into the reused buffer. A missing paging object is ErrEnvelope; a missing
+// or null array is an empty page (see noRows).
 func (p *conversionsPage) decodeBody(r io.Reader) error {
 	p.rows = p.rows[:0]
 	p.paging = paging{}
+	p.noRows = true
 	dec := json.NewDecoder(r)
 	if err := expectDelim(dec, '{', "the response"); err != nil {
 		return err
@@ -183,8 +189,15 @@ func (p *conversionsPage) decodeBody(r io.Reader) error {
 		}
 		switch key, _ := tok.(string); key {
 		case "conversions":
-			if err := expectDelim(dec, '[', `"conversions"`); err != nil {
+			tok, err := dec.Token()
+			if err != nil {
 				return err
+			}
+			if tok == nil {
+				continue // null: as if missing
+			}
+			if d, ok := tok.(json.Delim); !ok || d != '[' {
+				return fmt.Errorf("%w: \"conversions\" is not a JSON array", ErrEnvelope)
 			}
 			for dec.More() {
 				if len(p.rows) >= p.limit {
@@ -200,7 +213,7 @@ func (p *conversionsPage) decodeBody(r io.Reader) error {
 			if _, err := dec.Token(); err != nil {
 				return err
 			}
-			haveRows = true
+			haveRows, p.noRows = true, false
 		case "paging":
 			var pg *paging
 			if err := dec.Decode(&pg); err != nil {
@@ -223,11 +236,6 @@ func (p *conversionsPage) decodeBody(r io.Reader) error {
 	switch {
 	case !haveRows && !havePaging:
 		return fmt.Errorf("%w: no conversions array and no paging object", ErrEnvelope)
-	case !haveRows && p.paging.TotalCount != 0:
-		// Everflow follows proto3 JSON, which leaves an empty repeated
-		// field out: a day without conversions may come back as paging
-		// alone. Rows that the server counts but does not send are not that.
-		return fmt.Errorf("%w: no conversions array", ErrEnvelope)
 	case !havePaging:
 		return fmt.Errorf("%w: no paging object", ErrEnvelope)
 	case p.paging.TotalCount < 0 || p.paging.Page < 0 || p.paging.PageSize < 0:

@@ -50,9 +50,9 @@ var utcNames = []string{"UTC", "Etc/UTC"}
 
 // TimezoneID returns Everflow's timezone_id for the IANA zone, matching the
 // timezone field of GET /v1/meta/timezones exactly. When that call is
-// refused or keeps failing, it falls back to the ids Everflow's docs
-// confirm and logs a warning. A zone with no id is ErrUnknownTimezone,
-// whose message says to set EVERFLOW_TIMEZONE_ID.
+// refused or keeps failing, or its list lacks the zone, it falls back to
+// the ids Everflow's docs confirm and logs a warning. A zone with no id is
+// ErrUnknownTimezone, whose message says to set EVERFLOW_TIMEZONE_ID.
 func (c *Client) TimezoneID(ctx context.Context, zone string) (int, error) {
 	if zone == "" {
 		return 0, fmt.Errorf("look up timezone: %w: empty zone name", ErrUnknownTimezone)
@@ -95,16 +95,30 @@ func (c *Client) TimezoneID(ctx context.Context, zone string) (int, error) {
 			}
 		}
 	}
+	if id, ok := builtinTimezones[zone]; ok {
+		// A list without a zone whose id the docs confirm is a partial
+		// list (the reference's own example holds one zone), not proof
+		// that the zone has no id.
+		c.log.LogAttrs(ctx, slog.LevelWarn, "everflow timezone list lacks the zone; using the built-in table of confirmed timezone ids",
+			slog.String("zone", zone),
+			slog.Int("timezone_id", id),
+			slog.Int("listed", len(*resp.Timezones)),
+		)
+		return id, nil
+	}
 	return 0, fmt.Errorf("look up timezone %q: %w: Everflow's timezone list has no such zone; use the zone the partner portal reports in (as named in GET /v1/meta/timezones) or set EVERFLOW_TIMEZONE_ID",
 		zone, ErrUnknownTimezone)
 }
 
 // Check proves the key works with one cheap call, the affiliate dashboard
-// summary, which must answer 200 with a JSON object.
+// summary, which must answer 200 with a JSON object. The body carries
+// currency_id too: the legacy docs show a timezone alone, newer ones add
+// "currency_id": "USD", and a server following either accepts both.
 func (c *Client) Check(ctx context.Context, timezoneID int) error {
 	req, err := c.newRequest(ctx, http.MethodPost, pathDashboard, nil, struct {
-		TimezoneID int `json:"timezone_id"`
-	}{timezoneID})
+		TimezoneID int    `json:"timezone_id"`
+		CurrencyID string `json:"currency_id"`
+	}{timezoneID, "USD"})
 	if err != nil {
 		return fmt.Errorf("check everflow key: %w", err)
 	}
