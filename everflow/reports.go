@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -81,6 +82,11 @@ func (c *Client) TimezoneID(ctx context.Context, zone string) (int, error) {
 		if id, ok := builtinTimezones[zone]; ok {
 			return id, nil
 		}
+		if !lookupRefused(err) {
+			// A bad key, an outage or the network: the run failed, the
+			// setting may be right.
+			return 0, fmt.Errorf("look up timezone %q: %w (the zone is not among the ids Everflow's docs confirm; setting EVERFLOW_TIMEZONE_ID skips the lookup)", zone, err)
+		}
 		return 0, fmt.Errorf("look up timezone %q: %w: the lookup failed (%v) and the zone is not among the ids Everflow's docs confirm; set EVERFLOW_TIMEZONE_ID to the timezone id the partner portal reports in",
 			zone, ErrUnknownTimezone, err)
 	}
@@ -108,6 +114,18 @@ func (c *Client) TimezoneID(ctx context.Context, zone string) (int, error) {
 	}
 	return 0, fmt.Errorf("look up timezone %q: %w: Everflow's timezone list has no such zone; use the zone the partner portal reports in (as named in GET /v1/meta/timezones) or set EVERFLOW_TIMEZONE_ID",
 		zone, ErrUnknownTimezone)
+}
+
+// lookupRefused reports whether a failed timezone lookup will fail the same
+// way on every run for this key: the endpoint refused it (403, 404) or
+// answered with something that is not the list. Only then is a zone outside
+// the built-in table a matter of configuration.
+func lookupRefused(err error) bool {
+	var apiErr *Error
+	if errors.As(err, &apiErr) {
+		return apiErr.StatusCode == http.StatusForbidden || apiErr.StatusCode == http.StatusNotFound
+	}
+	return errors.Is(err, ErrEnvelope)
 }
 
 // Check proves the key works with one cheap call, the affiliate dashboard

@@ -32,6 +32,7 @@ func TestTimezoneID(t *testing.T) {
 		zone      string
 		want      int
 		wantErr   error
+		failed    bool // an error that is not ErrUnknownTimezone: the run failed, not the setting
 		wantWarn  bool
 		wantInErr []string
 	}{
@@ -53,6 +54,10 @@ func TestTimezoneID(t *testing.T) {
 			zone: "America/Phoenix", want: 89, wantWarn: true},
 		{name: "unknown envelope falls back", fault: &everflowtest.Fault{Path: everflowtest.PathTimezones, Status: 200, Body: `{"data":[]}`},
 			zone: "America/Los_Angeles", want: 90, wantWarn: true},
+		{name: "401, unconfirmed zone: the key, not the zone", fault: &everflowtest.Fault{Path: everflowtest.PathTimezones, Status: 401, Times: -1},
+			zone: "Europe/Berlin", failed: true, wantWarn: true, wantInErr: []string{"401", "EVERFLOW_TIMEZONE_ID"}},
+		{name: "persistent 500, unconfirmed zone: an outage, not the zone", fault: &everflowtest.Fault{Path: everflowtest.PathTimezones, Status: 500, Times: -1},
+			zone: "Europe/Berlin", failed: true, wantWarn: true, wantInErr: []string{"500"}},
 		{name: "one 503 is retried, not a fallback", fault: &everflowtest.Fault{Path: everflowtest.PathTimezones, Status: 503},
 			zone: "Europe/Berlin", want: berlin},
 	}
@@ -64,7 +69,11 @@ func TestTimezoneID(t *testing.T) {
 				srv.Inject(*tt.fault)
 			}
 			got, err := c.TimezoneID(t.Context(), tt.zone)
-			if !errors.Is(err, tt.wantErr) {
+			if tt.failed {
+				if err == nil || errors.Is(err, ErrUnknownTimezone) {
+					t.Fatalf("TimezoneID(%q) error = %v, want a failed lookup that is not ErrUnknownTimezone", tt.zone, err)
+				}
+			} else if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("TimezoneID(%q) error = %v, want %v", tt.zone, err, tt.wantErr)
 			}
 			if got != tt.want {
