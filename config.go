@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -24,25 +25,25 @@ import (
 // envconfig), the command line and the clock. Fields tagged ignored are not
 // environment variables; config.example.env lists every other field.
 type Config struct {
-	EverflowAPIKey     string  `envconfig:"EVERFLOW_API_KEY" required:"true"`
-	EverflowBaseURL    string  `envconfig:"EVERFLOW_BASE_URL" default:"https://api.eflow.team"`
-	EverflowMaxRPS     float64 `envconfig:"EVERFLOW_MAX_RPS" default:"3"`
-	Timezone           string  `envconfig:"DIGEST_TIMEZONE" default:"UTC"`
-	EverflowTimezoneID int     `envconfig:"EVERFLOW_TIMEZONE_ID"`
-	SpreadsheetID      string  `envconfig:"SPREADSHEET_ID"`
-	CredentialsFile    string  `envconfig:"GOOGLE_APPLICATION_CREDENTIALS"`
-	CredentialsJSON    string  `envconfig:"GOOGLE_CREDENTIALS_JSON"`
-	SheetsEndpoint     string  `envconfig:"SHEETS_ENDPOINT" default:"https://sheets.googleapis.com/"`
-	SubIDs             string  `envconfig:"DIGEST_SUB_IDS" default:"sub1"`
-	WriteMode          string  `envconfig:"DIGEST_WRITE_MODE" default:"append"`
-	Tab                string  `envconfig:"DIGEST_TAB" default:"Daily"`
-	SummaryTab         string  `envconfig:"DIGEST_SUMMARY_TAB" default:"Summary"`
-	KeepTabs           int     `envconfig:"DIGEST_KEEP_TABS" default:"0"`
-	LookbackDays       int     `envconfig:"DIGEST_LOOKBACK_DAYS" default:"0"`
-	IncludeEvents      bool    `envconfig:"DIGEST_INCLUDE_EVENTS" default:"false"`
-	CrossCheck         bool    `envconfig:"DIGEST_CROSS_CHECK" default:"false"`
-	LogLevel           string  `envconfig:"LOG_LEVEL" default:"info"`
-	LogFormat          string  `envconfig:"LOG_FORMAT" default:"json"`
+	EverflowAPIKey     string     `envconfig:"EVERFLOW_API_KEY" required:"true"`
+	EverflowBaseURL    string     `envconfig:"EVERFLOW_BASE_URL" default:"https://api.eflow.team"`
+	EverflowMaxRPS     float64    `envconfig:"EVERFLOW_MAX_RPS" default:"3"`
+	Timezone           string     `envconfig:"DIGEST_TIMEZONE" default:"UTC"`
+	EverflowTimezoneID timezoneID `envconfig:"EVERFLOW_TIMEZONE_ID"`
+	SpreadsheetID      string     `envconfig:"SPREADSHEET_ID"`
+	CredentialsFile    string     `envconfig:"GOOGLE_APPLICATION_CREDENTIALS"`
+	CredentialsJSON    string     `envconfig:"GOOGLE_CREDENTIALS_JSON"`
+	SheetsEndpoint     string     `envconfig:"SHEETS_ENDPOINT" default:"https://sheets.googleapis.com/"`
+	SubIDs             string     `envconfig:"DIGEST_SUB_IDS" default:"sub1"`
+	WriteMode          string     `envconfig:"DIGEST_WRITE_MODE" default:"append"`
+	Tab                string     `envconfig:"DIGEST_TAB" default:"Daily"`
+	SummaryTab         string     `envconfig:"DIGEST_SUMMARY_TAB" default:"Summary"`
+	KeepTabs           int        `envconfig:"DIGEST_KEEP_TABS" default:"0"`
+	LookbackDays       int        `envconfig:"DIGEST_LOOKBACK_DAYS" default:"0"`
+	IncludeEvents      bool       `envconfig:"DIGEST_INCLUDE_EVENTS" default:"false"`
+	CrossCheck         bool       `envconfig:"DIGEST_CROSS_CHECK" default:"false"`
+	LogLevel           string     `envconfig:"LOG_LEVEL" default:"info"`
+	LogFormat          string     `envconfig:"LOG_FORMAT" default:"json"`
 
 	// Dates are the report days of this run, oldest first.
 	Dates []digest.Date `ignored:"true"`
@@ -97,6 +98,29 @@ func usagef(format string, args ...any) error {
 	return &usageError{msg: fmt.Sprintf(format, args...)}
 }
 
+// timezoneID is EVERFLOW_TIMEZONE_ID: 0, set empty or unset, means derive it
+// from DIGEST_TIMEZONE. config.example.env shows its default as empty, so an
+// empty value must read as the default rather than as a bad number.
+type timezoneID int
+
+// Decode implements envconfig.Decoder.
+func (t *timezoneID) Decode(value string) error {
+	value = strings.TrimSpace(value)
+	if value == "" {
+		*t = 0
+		return nil
+	}
+	n, err := strconv.Atoi(value)
+	if err != nil {
+		return err
+	}
+	*t = timezoneID(n)
+	return nil
+}
+
+// errAPIKeyMissing is the message for an unset or blank EVERFLOW_API_KEY.
+const errAPIKeyMissing = "EVERFLOW_API_KEY is %s: set it to the affiliate API key from the Everflow partner portal (My Account → API)"
+
 // errHelp is returned when -h or -help asked for the usage text.
 var errHelp = flag.ErrHelp
 
@@ -130,6 +154,20 @@ func loadConfig(args []string, now func() time.Time, usage io.Writer) (Config, e
 	}
 	if fs.NArg() > 0 {
 		return Config{}, usagef("unexpected argument %q: dates are given with -date or -from/-to", fs.Arg(0))
+	}
+	// A date flag given an empty value (an unset shell variable, say) is a
+	// mistake, not a request for the scheduled run.
+	var emptyFlag error
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "date", "from", "to":
+			if emptyFlag == nil && strings.TrimSpace(f.Value.String()) == "" {
+				emptyFlag = usagef("-%s is empty: give a day as YYYY-MM-DD, or leave the flag out to report yesterday", f.Name)
+			}
+		}
+	})
+	if emptyFlag != nil {
+		return Config{}, emptyFlag
 	}
 	cfg := Config{DryRun: *dryRun, Check: *check, Demo: *demo, Now: now}
 	if *version {
@@ -184,7 +222,22 @@ func processEnv(cfg *Config) error {
 	if err := envconfig.Process("", cfg); err != nil {
 		var perr *envconfig.ParseError
 		if errors.As(err, &perr) {
-			return usagef("%s: cannot read it as %s", perr.KeyName, describeType(perr.TypeName))
+			what := describeType(perr.TypeName)
+			empty := ""
+			if strings.TrimSpace(perr.Value) == "" {
+				empty = " (it is set but empty)"
+			}
+			unset := "unset it for the default"
+			if f, ok := reflect.TypeFor[Config]().FieldByName(perr.FieldName); ok && f.Tag.Get("default") != "" {
+				unset += " (" + f.Tag.Get("default") + ")"
+			} else if perr.KeyName == "EVERFLOW_TIMEZONE_ID" {
+				unset += " (derived from DIGEST_TIMEZONE)"
+			}
+			return usagef("%s: cannot read it as %s%s: set it to %s, or %s", perr.KeyName, what, empty, what, unset)
+		}
+		// envconfig's only other error is a required variable left unset.
+		if _, set := os.LookupEnv("EVERFLOW_API_KEY"); !set {
+			return usagef(errAPIKeyMissing, "not set")
 		}
 		return usagef("%v", err)
 	}
@@ -195,7 +248,7 @@ func describeType(t string) string {
 	switch t {
 	case "float64":
 		return "a number"
-	case "int":
+	case "int", "main.timezoneID":
 		return "a whole number"
 	case "bool":
 		return "true or false"
@@ -210,9 +263,9 @@ var tabDate = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
 func (c *Config) validate() error {
 	c.EverflowAPIKey = strings.TrimSpace(c.EverflowAPIKey)
 	if c.EverflowAPIKey == "" {
-		return usagef("EVERFLOW_API_KEY is empty: set it to the affiliate API key from the Everflow partner portal (My Account → API)")
+		return usagef(errAPIKeyMissing, "empty")
 	}
-	if err := checkURL("EVERFLOW_BASE_URL", c.EverflowBaseURL); err != nil {
+	if err := checkURL("EVERFLOW_BASE_URL", c.EverflowBaseURL, "https://api.eflow.team"); err != nil {
 		return err
 	}
 	// The client knows the rest of what makes a base URL wrong (an API path
@@ -250,7 +303,7 @@ func (c *Config) validate() error {
 				return usagef("GOOGLE_APPLICATION_CREDENTIALS: cannot read the service-account key file %q", c.CredentialsFile)
 			}
 		}
-		if err := checkURL("SHEETS_ENDPOINT", c.SheetsEndpoint); err != nil {
+		if err := checkURL("SHEETS_ENDPOINT", c.SheetsEndpoint, "https://sheets.googleapis.com/"); err != nil {
 			return err
 		}
 	}
@@ -259,6 +312,8 @@ func (c *Config) validate() error {
 		return err
 	}
 	c.subs = subs
+	// Case-insensitive, as LOG_LEVEL, LOG_FORMAT and DIGEST_SUB_IDS are.
+	c.WriteMode = strings.ToLower(strings.TrimSpace(c.WriteMode))
 	switch c.WriteMode {
 	case "append", "rewrite":
 	default:
@@ -296,10 +351,10 @@ func (c *Config) validate() error {
 	return nil
 }
 
-func checkURL(name, value string) error {
+func checkURL(name, value, example string) error {
 	u, err := url.Parse(value)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return usagef("%s must be an http(s) URL such as https://api.eflow.team; got %q", name, value)
+		return usagef("%s must be an http(s) URL such as %s (or unset for that default); got %q", name, example, value)
 	}
 	return nil
 }
@@ -314,6 +369,9 @@ func parseSubIDs(list string) ([]int, error) {
 	seen := map[int]bool{}
 	for _, part := range strings.Split(list, ",") {
 		name := strings.ToLower(strings.TrimSpace(part))
+		if name == "" {
+			return nil, usagef("DIGEST_SUB_IDS has an empty entry (a stray comma?): use a comma-separated list of sub1, sub2, sub3, sub4, sub5")
+		}
 		n, err := strconv.Atoi(strings.TrimPrefix(name, "sub"))
 		if !strings.HasPrefix(name, "sub") || err != nil || n < 1 || n > 5 || name != "sub"+strconv.Itoa(n) {
 			return nil, usagef("DIGEST_SUB_IDS: %q is not a sub ID; use a comma-separated list of sub1, sub2, sub3, sub4, sub5 (empty groups by offer only)", strings.TrimSpace(part))

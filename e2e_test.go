@@ -98,6 +98,7 @@ func TestScripts(t *testing.T) {
 			"ef-fault":     cmdEverflowFault,
 			"sheets-fault": cmdSheetsFault,
 			"sheets-count": cmdSheetsCount,
+			"ef-count":     cmdEverflowCount,
 		},
 	})
 }
@@ -263,5 +264,19 @@ func cmdSheetsCount(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	if got != want {
 		ts.Fatalf("sheets %s = %d, want %d", args[0], got, want)
+	}
+}
+
+// cmdEverflowCount checks how many requests the Everflow stand-in has had,
+// refused ones included: ef-count requests N
+func cmdEverflowCount(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 || args[0] != "requests" {
+		ts.Fatalf("usage: ef-count requests N")
+	}
+	got := worldOf(ts).ef.Stats().Requests
+	want, err := strconv.ParseInt(args[1], 10, 64)
+	ts.Check(err)
+	if got != want {
+		ts.Fatalf("everflow requests = %d, want %d", got, want)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"time"
 )
@@ -25,9 +26,30 @@ func newLogger(cfg Config, w io.Writer, secrets ...string) *slog.Logger {
 		logger = logger.With("execution", cfg.Execution)
 	}
 	if cfg.Attempt != "" {
-		logger = logger.With("attempt", cfg.Attempt)
+		// Not "attempt": the clients log their retry attempts under that
+		// key, and a line must not carry one key twice.
+		logger = logger.With("task_attempt", cfg.Attempt)
 	}
 	return logger
+}
+
+// usageLogger is the logger for a bad flag or setting, found before the
+// configuration is whole: JSON unless LOG_FORMAT is text, tagged with the
+// Cloud Run execution and attempt, and scrubbing the API key and the inline
+// Google key, which may be pasted into the wrong variable and quoted.
+func usageLogger(w io.Writer) *slog.Logger {
+	cfg := Config{
+		LogLevel:        "info",
+		LogFormat:       "json",
+		EverflowAPIKey:  strings.TrimSpace(os.Getenv("EVERFLOW_API_KEY")),
+		CredentialsJSON: os.Getenv("GOOGLE_CREDENTIALS_JSON"),
+		Execution:       os.Getenv("CLOUD_RUN_EXECUTION"),
+		Attempt:         os.Getenv("CLOUD_RUN_TASK_ATTEMPT"),
+	}
+	if strings.EqualFold(strings.TrimSpace(os.Getenv("LOG_FORMAT")), "text") {
+		cfg.LogFormat = "text"
+	}
+	return newLogger(cfg, w, secretsOf(cfg)...)
 }
 
 func parseLevel(s string) slog.Level {

@@ -33,7 +33,7 @@ func TestLoggerCloudLoggingFields(t *testing.T) {
 		got = append(got, m)
 	}
 	run := func(m map[string]any) map[string]any {
-		m["execution"], m["attempt"] = "eflow-digest-abc12", "1"
+		m["execution"], m["task_attempt"] = "eflow-digest-abc12", "1"
 		return m
 	}
 	want := []map[string]any{
@@ -79,6 +79,30 @@ func TestLoggerRedactsSecrets(t *testing.T) {
 		}
 		if !strings.Contains(out, "[REDACTED]") {
 			t.Errorf("%s: nothing was redacted:\n%s", format, out)
+		}
+	}
+}
+
+// TestSummaryLineRevenue checks the revenue of the run's last line reads as
+// an object in JSON and as revenue.CUR=… in text, and is there with no
+// currency too.
+func TestSummaryLineRevenue(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		format  string
+		revenue map[string]string
+		want    string
+	}{
+		{"json", map[string]string{"USD": "12.50", "EUR": "1.00"}, `"revenue":{"EUR":"1.00","USD":"12.50"}`},
+		{"json", map[string]string{}, `"revenue":{}`},
+		{"text", map[string]string{"USD": "12.50", "EUR": "1.00"}, "revenue.EUR=1.00 revenue.USD=12.50"},
+	}
+	for _, tt := range tests {
+		var buf bytes.Buffer
+		r := runReport{Days: 1, From: "2026-11-24", To: "2026-11-24", Revenue: tt.revenue}
+		r.log(newLogger(Config{LogLevel: "info", LogFormat: tt.format}, &buf), false, true)
+		if !strings.Contains(buf.String(), tt.want) {
+			t.Errorf("%s, revenue %v: the summary line lacks %s:\n%s", tt.format, tt.revenue, tt.want, buf.String())
 		}
 	}
 }

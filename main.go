@@ -67,7 +67,10 @@ func mainExitAt(args []string, now func() time.Time, stdout, stderr io.Writer) i
 		fmt.Fprintln(stdout, "eflow-digest", buildVersion())
 		return 0
 	case err != nil:
-		fmt.Fprintf(stderr, "eflow-digest: %v\n", err)
+		// Logged like every other failure (one JSON line by default, with
+		// severity ERROR and the Cloud Run execution), so that the one line
+		// a misconfigured job writes is found and alerted on the same way.
+		usageLogger(stderr).Error("run failed", "error", err, "exit_status", 2)
 		return 2
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -30,18 +30,30 @@ func run(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		cfg.Now = time.Now
 	}
 	log := newLogger(cfg, stderr, secretsOf(cfg)...)
-	_, err := runJob(ctx, cfg, log, stdout)
+	report, err := runJob(ctx, cfg, log, stdout)
 	if err != nil {
-		log.Error("run failed", "error", err, "exit_status", exitCode(err))
+		// The failure is the run's last line, so it sums up what the run
+		// cost too: a failed run is the one whose requests and retries matter.
+		log.Error("run failed", append([]any{"error", err, "exit_status", exitCode(err)}, report.failureAttrs()...)...)
 	}
 	return err
 }
 
 // runJob runs with the logger it is given; it is run without the logging of
-// the outcome, and the demo's pipeline.
-func runJob(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) (runReport, error) {
+// the outcome, and the demo's pipeline. On failure its report holds only what
+// the run cost (requests, retries, duration), not what it fetched.
+func runJob(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) (report runReport, err error) {
 	started := time.Now()
-	ef, err := everflow.NewClient(cfg.EverflowAPIKey, everflow.Options{
+	var (
+		ef     *everflow.Client
+		writer *sheets.Writer
+	)
+	defer func() {
+		if err != nil {
+			report = costReport(cfg, ef, writer, time.Since(started))
+		}
+	}()
+	ef, err = everflow.NewClient(cfg.EverflowAPIKey, everflow.Options{
 		BaseURL:    cfg.EverflowBaseURL,
 		MaxRPS:     cfg.EverflowMaxRPS,
 		Logger:     log.With("component", "everflow"),
@@ -58,7 +70,6 @@ func runJob(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer)
 
 	// The writer comes first so that bad Google credentials stop the run
 	// before anything is fetched; creating it calls nothing.
-	var writer *sheets.Writer
 	if !cfg.DryRun {
 		writer, err = sheets.NewWriter(ctx, sheets.Options{
 			SpreadsheetID:   cfg.SpreadsheetID,
@@ -80,7 +91,7 @@ func runJob(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer)
 		}
 	}
 
-	tz := cfg.EverflowTimezoneID
+	tz := int(cfg.EverflowTimezoneID)
 	if tz == 0 {
 		tz, err = ef.TimezoneID(ctx, cfg.Timezone)
 		if err != nil {
@@ -118,7 +129,7 @@ func runJob(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer)
 			return runReport{}, fmt.Errorf("write the digest to spreadsheet %s: %w", cfg.SpreadsheetID, err)
 		}
 	}
-	report := newReport(cfg, days, ef, writer, time.Since(started))
+	report = newReport(cfg, days, ef, writer, time.Since(started))
 	report.log(log, cfg.IncludeEvents, writer != nil)
 	return report, nil
 }
@@ -318,6 +329,7 @@ type runReport struct {
 	SheetsReads      int64
 	SheetsWrites     int64
 	SheetsRetries    int64
+	SheetsUsed       bool // the run had a Sheets writer (not -dry-run)
 	Duration         time.Duration
 }
 
@@ -357,18 +369,69 @@ func newReport(cfg Config, days []digest.Day, ef *everflow.Client, writer *sheet
 	return r
 }
 
+// costReport is the report of a failed run: its dates and what it cost,
+// with no totals, since nothing it fetched was reported.
+func costReport(cfg Config, ef *everflow.Client, writer *sheets.Writer, took time.Duration) runReport {
+	r := runReport{Days: len(cfg.Dates), Duration: took, SheetsUsed: writer != nil}
+	if len(cfg.Dates) > 0 {
+		r.From, r.To = cfg.Dates[0].String(), cfg.Dates[len(cfg.Dates)-1].String()
+	}
+	if ef != nil {
+		efs := ef.Stats()
+		r.EverflowRequests, r.EverflowRetries = int64(efs.Requests), int64(efs.Retries)
+	}
+	if writer != nil {
+		ss := writer.Stats()
+		r.SheetsReads, r.SheetsWrites, r.SheetsRetries = int64(ss.Reads), int64(ss.Writes), int64(ss.Retries)
+	}
+	return r
+}
+
 // log writes the run's last line.
 func (r runReport) log(log *slog.Logger, events, sheetsUsed bool) {
 	attrs := []any{"dates", r.Days, "from", r.From, "to", r.To, "conversions", r.Conversions}
 	if events {
 		attrs = append(attrs, "events", r.Events)
 	}
-	attrs = append(attrs, "revenue", r.Revenue, "everflow_requests", r.EverflowRequests, "everflow_retries", r.EverflowRetries)
+	attrs = append(attrs, revenueAttr(r.Revenue), "everflow_requests", r.EverflowRequests, "everflow_retries", r.EverflowRetries)
 	if sheetsUsed {
 		attrs = append(attrs, "sheets_reads", r.SheetsReads, "sheets_writes", r.SheetsWrites, "sheets_retries", r.SheetsRetries)
 	}
 	attrs = append(attrs, "duration_ms", r.Duration.Milliseconds())
 	log.Info("digest complete", attrs...)
+}
+
+// failureAttrs are the attributes of a failed run's last line: its dates and
+// what it cost. A run that failed before its configuration was whole has none.
+func (r runReport) failureAttrs() []any {
+	if r.Days == 0 {
+		return nil
+	}
+	attrs := []any{"dates", r.Days, "from", r.From, "to", r.To,
+		"everflow_requests", r.EverflowRequests, "everflow_retries", r.EverflowRetries}
+	if r.SheetsUsed {
+		attrs = append(attrs, "sheets_reads", r.SheetsReads, "sheets_writes", r.SheetsWrites, "sheets_retries", r.SheetsRetries)
+	}
+	return append(attrs, "duration_ms", r.Duration.Milliseconds())
+}
+
+// revenueAttr is the revenue per currency as a group, so that JSON shows an
+// object and text shows revenue.USD=… rather than Go's map syntax. With no
+// currency it is an empty object: an empty group would drop the key.
+func revenueAttr(revenue map[string]string) slog.Attr {
+	if len(revenue) == 0 {
+		return slog.Any("revenue", map[string]string{})
+	}
+	currencies := make([]string, 0, len(revenue))
+	for c := range revenue {
+		currencies = append(currencies, c)
+	}
+	sort.Strings(currencies)
+	attrs := make([]any, len(currencies))
+	for i, c := range currencies {
+		attrs[i] = slog.String(c, revenue[c])
+	}
+	return slog.Group("revenue", attrs...)
 }
 
 // crossCheck compares each day's per-offer totals with Everflow's own
