@@ -68,7 +68,7 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer) error {
 	fmt.Fprintln(stdout, excerpt(sh.RenderTab(demoSpreadsheetID, cfg.Tab), cfg.Dates[len(cfg.Dates)-1:]))
 	fmt.Fprintln(stdout, excerpt(sh.RenderTab(demoSpreadsheetID, cfg.SummaryTab), cfg.Dates[len(cfg.Dates)-7:]))
 	fmt.Fprintf(stdout, "%d days, %d conversions, revenue %s\n", report.Days, report.Conversions, revenueText(report.Revenue))
-	fmt.Fprintf(stdout, "requests: Everflow %d (%d retried), Sheets %d reads and %d writes (%d retried)\n",
+	fmt.Fprintf(stdout, "requests: Everflow %d (%d retried), Sheets reads %d, writes %d (%d retried)\n",
 		report.EverflowRequests, report.EverflowRetries, report.SheetsReads, report.SheetsWrites, report.SheetsRetries)
 	fmt.Fprintf(stdout, "\nNext: set up a real run as README.md explains (go run . -check, then go run .).\n")
 	return nil

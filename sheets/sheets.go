@@ -389,8 +389,14 @@ func (w *Writer) send(ctx context.Context, b *batch, size int) error {
 	if len(resp.Replies) != len(b.reqs) {
 		w.log.Warn("sheets batch answered with an unexpected number of replies", "requests", len(b.reqs), "replies", len(resp.Replies))
 	}
-	w.log.Info("sheets batch written", "dates", dateSpanTitles(b.dates), "requests", len(b.reqs),
-		"bytes", size, "created", b.created, "dropped", b.dropped)
+	attrs := []any{"dates", dateSpanTitles(b.dates), "requests", len(b.reqs), "bytes", size}
+	if len(b.created) > 0 {
+		attrs = append(attrs, "created", b.created)
+	}
+	if len(b.dropped) > 0 {
+		attrs = append(attrs, "dropped", b.dropped)
+	}
+	w.log.Info("sheets batch written", attrs...)
 	return nil
 }
 
