@@ -4,7 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -76,11 +77,7 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer) error {
 
 // revenueText lists a run's revenue per currency, in currency order.
 func revenueText(revenue map[string]string) string {
-	currencies := make([]string, 0, len(revenue))
-	for c := range revenue {
-		currencies = append(currencies, c)
-	}
-	sort.Strings(currencies)
+	currencies := slices.Sorted(maps.Keys(revenue))
 	parts := make([]string, len(currencies))
 	for i, c := range currencies {
 		parts[i] = c + " " + revenue[c]

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -334,13 +336,9 @@ type runReport struct {
 }
 
 func newReport(cfg Config, days []digest.Day, ef *everflow.Client, writer *sheets.Writer, took time.Duration) runReport {
-	r := runReport{
-		Days:     len(days),
-		From:     cfg.Dates[0].String(),
-		To:       cfg.Dates[len(cfg.Dates)-1].String(),
-		Revenue:  map[string]string{},
-		Duration: took,
-	}
+	r := costReport(cfg, ef, writer, took)
+	r.Days = len(days)
+	r.Revenue = map[string]string{}
 	sums := map[string]digest.Money{}
 	for _, d := range days {
 		for _, t := range d.Totals {
@@ -360,17 +358,12 @@ func newReport(cfg Config, days []digest.Day, ef *everflow.Client, writer *sheet
 		}
 		r.Revenue[cur] = m.String()
 	}
-	efs := ef.Stats()
-	r.EverflowRequests, r.EverflowRetries = int64(efs.Requests), int64(efs.Retries)
-	if writer != nil {
-		ss := writer.Stats()
-		r.SheetsReads, r.SheetsWrites, r.SheetsRetries = int64(ss.Reads), int64(ss.Writes), int64(ss.Retries)
-	}
 	return r
 }
 
-// costReport is the report of a failed run: its dates and what it cost,
-// with no totals, since nothing it fetched was reported.
+// costReport is what a run cost: its dates, requests, retries and duration.
+// It is the whole report of a failed run, since nothing it fetched was
+// reported; newReport adds the totals of a run that succeeded.
 func costReport(cfg Config, ef *everflow.Client, writer *sheets.Writer, took time.Duration) runReport {
 	r := runReport{Days: len(cfg.Dates), Duration: took, SheetsUsed: writer != nil}
 	if len(cfg.Dates) > 0 {
@@ -422,11 +415,7 @@ func revenueAttr(revenue map[string]string) slog.Attr {
 	if len(revenue) == 0 {
 		return slog.Any("revenue", map[string]string{})
 	}
-	currencies := make([]string, 0, len(revenue))
-	for c := range revenue {
-		currencies = append(currencies, c)
-	}
-	sort.Strings(currencies)
+	currencies := slices.Sorted(maps.Keys(revenue))
 	attrs := make([]any, len(currencies))
 	for i, c := range currencies {
 		attrs[i] = slog.String(c, revenue[c])

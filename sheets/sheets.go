@@ -502,24 +502,14 @@ func (w *Writer) read(ctx context.Context, l Layout) (*state, error) {
 	if len(ranges) == 0 {
 		return st, nil
 	}
-	var resp *sheetsapi.BatchGetValuesResponse
-	err = w.readCall(ctx, "read the Date column of "+strings.Join(titles, " and "), func(ctx context.Context) error {
-		var err error
-		resp, err = w.svc.Spreadsheets.Values.BatchGet(w.id).Ranges(ranges...).
-			MajorDimension("ROWS").ValueRenderOption("UNFORMATTED_VALUE").DateTimeRenderOption("SERIAL_NUMBER").
-			Context(ctx).Do()
-		return err
-	})
+	values, err := w.batchGet(ctx, "read the Date column of "+strings.Join(titles, " and "), ranges)
 	if err != nil {
 		return nil, err
-	}
-	if len(resp.ValueRanges) != len(ranges) {
-		return nil, fmt.Errorf("read the Date columns: asked for %d ranges, got %d", len(ranges), len(resp.ValueRanges))
 	}
 	for i, title := range titles {
 		t := st.Tabs[st.find(title)]
 		keys := make([]key, t.Rows)
-		for r, row := range resp.ValueRanges[i].Values {
+		for r, row := range values[i].Values {
 			if r < len(keys) && len(row) > 0 {
 				keys[r] = keyOf(row[0])
 			}
@@ -554,23 +544,13 @@ func (w *Writer) readTails(ctx context.Context, st *state, titles []string) erro
 	if len(ranges) == 0 {
 		return nil
 	}
-	var resp *sheetsapi.BatchGetValuesResponse
-	err := w.readCall(ctx, "read the rows below the data of "+strings.Join(tails, " and "), func(ctx context.Context) error {
-		var err error
-		resp, err = w.svc.Spreadsheets.Values.BatchGet(w.id).Ranges(ranges...).
-			MajorDimension("ROWS").ValueRenderOption("UNFORMATTED_VALUE").DateTimeRenderOption("SERIAL_NUMBER").
-			Context(ctx).Do()
-		return err
-	})
+	values, err := w.batchGet(ctx, "read the rows below the data of "+strings.Join(tails, " and "), ranges)
 	if err != nil {
 		return err
 	}
-	if len(resp.ValueRanges) != len(ranges) {
-		return fmt.Errorf("read the rows below the data: asked for %d ranges, got %d", len(ranges), len(resp.ValueRanges))
-	}
 	for i, title := range tails {
 		keys := st.Keys[title]
-		for r, row := range resp.ValueRanges[i].Values {
+		for r, row := range values[i].Values {
 			if j := starts[i] + r; j < len(keys) && slices.ContainsFunc(row, func(v any) bool { return keyOf(v).kind != keyBlank }) {
 				keys[j] = key{kind: keyOther} // not a date of ours, whatever column A says
 			}
@@ -591,6 +571,27 @@ func tailStart(keys []key) int {
 		}
 	}
 	return max(last+1, 2)
+}
+
+// batchGet reads ranges in one values.batchGet, as stored: numbers and
+// dates as numbers (serials), whatever the spreadsheet's locale. It returns
+// one ValueRange per range, in order.
+func (w *Writer) batchGet(ctx context.Context, op string, ranges []string) ([]*sheetsapi.ValueRange, error) {
+	var resp *sheetsapi.BatchGetValuesResponse
+	err := w.readCall(ctx, op, func(ctx context.Context) error {
+		var err error
+		resp, err = w.svc.Spreadsheets.Values.BatchGet(w.id).Ranges(ranges...).
+			MajorDimension("ROWS").ValueRenderOption("UNFORMATTED_VALUE").DateTimeRenderOption("SERIAL_NUMBER").
+			Context(ctx).Do()
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(resp.ValueRanges) != len(ranges) {
+		return nil, fmt.Errorf("%s: asked for %d ranges, got %d", op, len(ranges), len(resp.ValueRanges))
+	}
+	return resp.ValueRanges, nil
 }
 
 func blockTitles(l Layout) []string {
