@@ -143,6 +143,8 @@ const maxCellChars = 50000
 // cellChars counts the characters of s as Sheets does (its LEN counts an
 // emoji as 2): in UTF-16 code units. This is never fewer than the runes, so
 // no cell within it is one Google refuses whichever way it counts.
+// sheetstest counts the same way on its own: the stand-in models Google and
+// must not take its rules from the writer it tests.
 func cellChars(s string) int {
 	n := 0
 	for _, r := range s {
